@@ -66,6 +66,7 @@ def describe_failure(name: str, error: Exception) -> str:
 def run_notebooks(
     output_dir: str | Path | None = None,
     quick: bool = True,
+    folder: str | Path | None = None,
     parameters: dict | None = None,
     only: list[str] | None = None,
     in_place: bool = False,
@@ -81,6 +82,8 @@ def run_notebooks(
         Folder for the executed copies (``runs/notebooks`` by default). Ignored with ``in_place``.
     quick : bool
         Passed to every notebook's ``quick`` parameter.
+    folder : path, optional
+        Where the notebooks are; the project's ``notebooks/`` by default.
     parameters : dict, optional
         Further papermill parameters (e.g. ``{"data_dir": "..."}``); a notebook that
         does not declare one simply receives it as an extra variable.
@@ -102,7 +105,7 @@ def run_notebooks(
     """
     import papermill
 
-    sources = notebook_paths(only=only)
+    sources = notebook_paths(folder, only=only)
     if in_place:
         target_dir = sources[0].parent
     else:

@@ -1,0 +1,64 @@
+"""Tests for the papermill runner behind ``python -m inpaintlib run-notebooks``."""
+
+import json
+
+import nbformat
+import pytest
+
+from inpaintlib import cli
+from inpaintlib.notebooks import notebook_paths, run_notebooks
+
+
+def write_notebook(path, sources, parameters="quick = True"):
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(parameters)
+    cell.metadata["tags"] = ["parameters"]
+    notebook.cells = [cell] + [nbformat.v4.new_code_cell(source) for source in sources]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+
+
+def test_notebook_paths_are_in_reading_order_and_filtered(tmp_path):
+    for name in ["02_b.ipynb", "00_a.ipynb", "notes.ipynb", "01_c.ipynb"]:
+        write_notebook(tmp_path / name, [])
+    assert [p.name for p in notebook_paths(tmp_path)] == ["00_a.ipynb", "01_c.ipynb", "02_b.ipynb"]
+    assert [p.name for p in notebook_paths(tmp_path, only=["01"])] == ["01_c.ipynb"]
+    with pytest.raises(ValueError, match="matches no notebook"):
+        notebook_paths(tmp_path, only=["99"])
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        notebook_paths(tmp_path / "nowhere")
+
+
+@pytest.mark.slow
+def test_run_notebooks_passes_quick_and_names_the_failing_cell(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    write_notebook(source / "00_ok.ipynb", ["result = 'quick' if quick else 'full'\nprint(result)"])
+    write_notebook(source / "01_bad.ipynb", ["x = 1", "raise ValueError('broken on purpose')"])
+    write_notebook(source / "02_never.ipynb", ["y = 2"])
+    lines = []
+    runs = run_notebooks(output_dir=tmp_path / "out", quick=False, folder=source, log=lines.append)
+    assert [run.name for run in runs] == ["00_ok.ipynb", "01_bad.ipynb"]
+    assert runs[0].ok and not runs[1].ok
+    assert "01_bad.ipynb" in runs[1].error and "broken on purpose" in runs[1].error
+    assert "cell" in runs[1].error
+    executed = json.loads((tmp_path / "out" / "00_ok.ipynb").read_text())
+    printed = "".join(
+        "".join(output.get("text", "")) for cell in executed["cells"] for output in cell.get("outputs", [])
+    )
+    assert "full" in printed
+
+
+def test_cli_without_command_prints_help(capsys):
+    assert cli.main([]) == 2
+    assert "run-notebooks" in capsys.readouterr().out
+
+
+def test_cli_reports_user_errors_in_one_line(capsys):
+    status = cli.main(["run-notebooks", "--only", "zz"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
