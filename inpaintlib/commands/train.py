@@ -1,0 +1,198 @@
+"""``python -m inpaintlib train``: train one of the three context encoders from the command line.
+
+Examples
+--------
+Train Model 1 on the local monet2photo photos (or the offline default when there is none)::
+
+    python -m inpaintlib train --model center --epochs 20 --out runs/center
+
+Continue the same run later, or after a crash::
+
+    python -m inpaintlib train --model center --epochs 40 --out runs/center --resume
+
+Train on several processes (one per GPU, or several on a CPU) with PyTorch's own launcher::
+
+    torchrun --nproc_per_node=2 -m inpaintlib train --model masked --out runs/masked
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from inpaintlib.cli import UsageError
+
+MASK_KINDS = ("center", "blocks", "free_form")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``train`` command."""
+    parser = subparsers.add_parser(
+        "train",
+        help="train a context encoder (center, masked or alexnet) and save checkpoints",
+        description="Train a context encoder against its discriminator with the course report's recipe "
+        "(Adam 6e-4 for the generator, SGD 1e-3 for the discriminator, loss 0.999 L2 + 0.001 adversarial). "
+        "Writes best.pt, last.pt, history.json and history.csv into --out after every epoch. "
+        "Runs under torchrun for several processes.",
+    )
+    parser.add_argument("--model", required=True, metavar="NAME", help="center (Model 1), masked (Model 2) or alexnet (Model 3)")
+    parser.add_argument(
+        "--data", default="auto", metavar="DIR_OR_NAME",
+        help="'auto', 'monet2photo', 'sample' or a folder of images (default: auto)",
+    )
+    parser.add_argument("--domain", default="photo", help="photo or monet, for two-domain datasets (default: photo)")
+    parser.add_argument("--epochs", type=int, default=50, help="total epochs of the run (default: 50)")
+    parser.add_argument("--out", default=None, metavar="DIR", help="where checkpoints and history go (default: runs/<model>)")
+    parser.add_argument("--batch-size", type=int, default=20, help="images per step (default: 20)")
+    parser.add_argument("--lr-g", type=float, default=6e-4, help="generator Adam learning rate (default: 6e-4)")
+    parser.add_argument("--lr-d", type=float, default=1e-3, help="discriminator SGD learning rate (default: 1e-3)")
+    parser.add_argument(
+        "--patience", type=int, default=5,
+        help="stop after this many epochs without a better validation loss; 0 never stops early (default: 5)",
+    )
+    parser.add_argument("--min-delta", type=float, default=0.0, help="smallest drop that counts as better (default: 0)")
+    parser.add_argument("--max-minutes", type=float, default=None, help="time budget; stops cleanly and saves last.pt")
+    parser.add_argument(
+        "--masks", default=None,
+        help="comma-separated mask kinds from center, blocks, free_form (default: the model's own kinds)",
+    )
+    parser.add_argument("--size", type=int, default=None, help="image side in pixels (default: the model's size)")
+    parser.add_argument("--limit", type=int, default=None, help="use at most N images (a seeded subset)")
+    parser.add_argument("--amplify", type=int, default=None, metavar="N", help="AutoAugment views per training image")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split, shuffling and masks (default: 0)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    parser.add_argument("--no-adversarial", action="store_true", help="L2 (reconstruction) loss only, no discriminator")
+    parser.add_argument("--style-weight", type=float, default=0.0, help="weight of the Gram style loss (report: 0.01 on Monet)")
+    parser.add_argument(
+        "--region", default="hole", choices=("hole", "overlap", "image"),
+        help="where the reconstruction loss is measured (default: hole)",
+    )
+    parser.add_argument("--grad-clip", type=float, default=10.0, help="gradient norm clip; 0 turns it off (default: 10)")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt when it exists")
+    parser.add_argument("--amp", action="store_true", help="mixed precision on CUDA (ignored on the CPU)")
+    parser.add_argument(
+        "--weights", default=None, metavar="PATH",
+        help="alexnet only: AlexNet ImageNet weights file (default: torchvision's cache, else random)",
+    )
+    parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes (default: 0)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    parser.set_defaults(func=run)
+
+
+def parse_mask_kinds(text: str | None) -> list[str] | None:
+    """Return the kinds named in ``--masks`` (``None`` when not given)."""
+    if text is None:
+        return None
+    kinds = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [kind for kind in kinds if kind not in MASK_KINDS]
+    if not kinds or unknown:
+        raise UsageError(f"--masks {text!r} is not valid: choose comma-separated kinds from {', '.join(MASK_KINDS)}")
+    return list(dict.fromkeys(kinds))
+
+
+def _check_positive(args: argparse.Namespace) -> None:
+    for option, value in (
+        ("--epochs", args.epochs),
+        ("--batch-size", args.batch_size),
+        ("--limit", args.limit),
+        ("--size", args.size),
+        ("--amplify", args.amplify),
+    ):
+        if value is not None and value < 1:
+            raise UsageError(f"{option} must be a positive integer, got {value}")
+    for option, value in (("--lr-g", args.lr_g), ("--lr-d", args.lr_d), ("--max-minutes", args.max_minutes)):
+        if value is not None and not value > 0:
+            raise UsageError(f"{option} must be a positive number, got {value}")
+    for option, value in (
+        ("--patience", args.patience),
+        ("--style-weight", args.style_weight),
+        ("--grad-clip", args.grad_clip),
+        ("--min-delta", args.min_delta),
+        ("--num-workers", args.num_workers),
+    ):
+        if value < 0:
+            raise UsageError(f"{option} must be >= 0, got {value}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train as the arguments say and print where the results are."""
+    from inpaintlib.data import load_dataset
+    from inpaintlib.models import build_discriminator, build_model, model_spec
+    from inpaintlib.runtime import runs_dir
+    from inpaintlib.train import Trainer, TrainConfig
+
+    spec = model_spec(args.model)  # ValueError names the valid models
+    _check_positive(args)
+    kinds = parse_mask_kinds(args.masks) or list(spec.mask_kinds)
+    options: dict = {}
+    if args.size is not None and args.size != spec.image_size:
+        options["image_size"] = args.size  # the model says whether it can work at this size
+    if args.weights is not None:
+        if spec.name != "alexnet":
+            raise UsageError(f"--weights is for the alexnet model (pretrained AlexNet weights), not {spec.name!r}")
+        if args.weights.upper() not in ("DEFAULT", "IMAGENET1K_V1") and not Path(args.weights).is_file():
+            raise FileNotFoundError(f"--weights file not found: {args.weights}")
+        options["weights"] = args.weights
+
+    rank = int(os.environ.get("RANK", "0") or 0)
+    generator = build_model(spec.name, **options)
+    size = int(generator.image_size)
+    split = load_dataset(
+        args.data, domain=args.domain, size=size, seed=args.seed, limit=args.limit, amplify=args.amplify,
+        verbose=rank == 0,
+    )
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr_g=args.lr_g,
+        lr_d=args.lr_d,
+        adversarial=not args.no_adversarial,
+        style_weight=args.style_weight,
+        region=args.region,
+        grad_clip=args.grad_clip or None,
+        mask_kinds=kinds,
+        patience=args.patience or None,
+        min_delta=args.min_delta,
+        seed=args.seed,
+        amp=args.amp,
+        num_workers=args.num_workers,
+    )
+    discriminator = build_discriminator(spec.name) if config.adversarial else None
+    out_dir = Path(args.out) if args.out else runs_dir(spec.name)
+    # The trained encoder weights live in the checkpoint: record only the options that shape the network.
+    saved_options = {key: value for key, value in options.items() if key not in ("weights", "download")}
+    trainer = Trainer(
+        generator,
+        discriminator,
+        split.train,
+        split.val,
+        config,
+        out_dir=out_dir,
+        device=args.device,
+        resume=args.resume,
+        model_name=spec.name,
+        model_options=saved_options,
+        progress=not args.no_progress,
+    )
+    try:
+        if trainer.dist.is_main:
+            counts = split.counts
+            print(
+                f"Training {spec.title} on {counts['train']} images ({counts['val']} for validation), "
+                f"{size}x{size}, masks {', '.join(kinds)}, device {trainer.device}"
+                + (f", {trainer.dist.world_size} processes" if trainer.dist.enabled else "")
+            )
+        history = trainer.fit(max_minutes=args.max_minutes)
+    finally:
+        trainer.close()
+    if trainer.dist.is_main:
+        done = len(history)
+        line = f"Trained {done} epoch{'s' if done != 1 else ''}"
+        if history.best_epoch is not None:
+            line += f"; best epoch {history.best_epoch} (validation {history.monitor} loss {history.best_value:.5f})"
+        if history.stop_reason:
+            line += f"; stopped by {history.stop_reason}"
+        print(line)
+        print(f"Checkpoints and history in {out_dir} (best.pt, last.pt, history.json, history.csv)")
+    return 0

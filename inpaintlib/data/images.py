@@ -1,0 +1,397 @@
+"""Reading image files: finding them, turning any mode into RGB, resizing and cropping, a folder dataset.
+
+Every image leaves this module as a float32 tensor ``(3, size, size)`` with values in ``[0, 1]``.
+Files are read from disk one item at a time, so memory does not grow with the number of images.
+
+Bad files never stop an epoch. When a dataset is built, each file's header is read (and, for a JPEG
+or PNG whose end-of-file marker is missing, the whole file is decoded); the files that fail are left
+out with ONE warning that lists them. A file that still fails later, at load time, is skipped in
+favour of the next image and recorded in ``dataset.bad_files``.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import warnings
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from torch.utils.data import Dataset
+from torchvision.transforms.v2 import functional as TF
+from tqdm.auto import tqdm
+
+from ._seeding import as_int_seed, item_generator
+
+#: File name endings recognised as images (compared case-insensitively).
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
+#: How a dataset checks its files when it is built: see :func:`check_image`.
+VERIFY_MODES = ("quick", "full", "none")
+#: Crop modes: ``"center"`` for evaluation, ``"random"`` for training.
+CROP_MODES = ("center", "random")
+
+_ALPHA_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
+_SIXTEEN_BIT_MODES = {"I;16", "I;16L", "I;16B", "I;16N"}
+_TAIL_BYTES = 1024
+
+
+class UnreadableImageWarning(UserWarning):
+    """Warned (once per dataset) when image files cannot be read and are skipped."""
+
+
+def is_image_file(path: str | os.PathLike) -> bool:
+    """Return True when ``path`` has an image ending and is not a hidden file (``._x.jpg``)."""
+    path = Path(path)
+    return path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
+
+
+def list_images(root: str | os.PathLike, recursive: bool = True) -> list[Path]:
+    """Return the image files under ``root``, sorted by path.
+
+    Sorting makes every later step (splits, limits) independent of the order in which the file
+    system lists a folder. Hidden files and folders (names starting with ``.``) are ignored.
+
+    Parameters
+    ----------
+    root : str or path-like
+        A folder; sub-folders are searched too when ``recursive`` is True.
+    recursive : bool
+        Search nested folders.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` does not exist.
+    NotADirectoryError
+        If ``root`` is a file.
+    ValueError
+        If ``root`` holds no image files.
+    """
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise FileNotFoundError(f"image folder '{root}' does not exist")
+    if not root.is_dir():
+        raise NotADirectoryError(f"'{root}' is a file, not a folder of images")
+    paths: list[Path] = []
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        paths.extend(Path(folder) / name for name in files if is_image_file(name))
+        if not recursive:
+            break
+    if not paths:
+        endings = ", ".join(sorted(IMAGE_EXTENSIONS))
+        raise ValueError(f"no images ({endings}) found in '{root}'")
+    return sorted(paths, key=lambda path: path.as_posix())
+
+
+def to_rgb(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+    """Return ``image`` as an 8-bit RGB image, whatever its mode.
+
+    * grayscale (``1``, ``L``), CMYK and YCbCr are converted directly;
+    * 16-bit grayscale (``I;16``) is scaled from 0..65535 to 0..255 (a plain ``convert`` would clip
+      everything above 255 to white); 32-bit ``I`` is scaled the same way when its values exceed 255;
+    * anything with transparency (RGBA, LA, a palette with a transparent colour) is composited onto
+      ``background``, so hidden pixels do not leak their arbitrary colours;
+    * EXIF orientation is applied, so phone photos stand upright.
+    """
+    image = ImageOps.exif_transpose(image)
+    mode = image.mode
+    if mode in _SIXTEEN_BIT_MODES or mode == "I":
+        values = np.asarray(image).astype(np.float64)
+        if mode in _SIXTEEN_BIT_MODES or values.max(initial=0) > 255:
+            values = values / 257.0
+        gray = np.clip(np.rint(values), 0, 255).astype(np.uint8)
+        return Image.fromarray(gray, mode="L").convert("RGB")
+    if mode == "F":
+        values = np.asarray(image).astype(np.float64)
+        if values.max(initial=0) <= 1.0:
+            values = values * 255.0
+        gray = np.clip(np.rint(values), 0, 255).astype(np.uint8)
+        return Image.fromarray(gray, mode="L").convert("RGB")
+    if mode in _ALPHA_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (*background, 255))
+        return Image.alpha_composite(canvas, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def read_rgb(path: str | os.PathLike, min_size: int | None = None) -> Image.Image:
+    """Read one image file as a loaded 8-bit RGB :class:`PIL.Image.Image` (see :func:`to_rgb`).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The image file.
+    min_size : int, optional
+        The shorter side that will be kept afterwards. A large JPEG is then decoded at a reduced
+        scale (never below ``min_size`` pixels on either side), which is much faster.
+
+    Raises
+    ------
+    OSError
+        If the file is missing, not an image, or truncated.
+    """
+    with Image.open(path) as image:
+        if min_size is not None and image.format == "JPEG":
+            image.draft(None, (min_size, min_size))
+        image.load()
+        return to_rgb(image)
+
+
+def resize_and_crop(
+    image: Image.Image,
+    size: int,
+    crop: str = "center",
+    resize: int | None = None,
+    generator: torch.Generator | None = None,
+) -> Image.Image:
+    """Resize the shorter side to ``resize`` (default ``size``), then crop a ``size`` x ``size`` square.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        An RGB image.
+    size : int
+        Side of the square crop.
+    crop : {"center", "random"}
+        Where the square is taken from.
+    resize : int, optional
+        Shorter side after resizing; at least ``size``.
+    generator : torch.Generator, optional
+        Draws the position of a random crop.
+    """
+    resize = size if resize is None else resize
+    image = TF.resize(image, [resize], antialias=True)
+    if crop == "center":
+        return TF.center_crop(image, [size, size])
+    width, height = image.size
+    top = int(torch.randint(0, height - size + 1, (1,), generator=generator))
+    left = int(torch.randint(0, width - size + 1, (1,), generator=generator))
+    return TF.crop(image, top, left, size, size)
+
+
+def pil_to_float(image: Image.Image) -> torch.Tensor:
+    """Return an RGB PIL image as a float32 tensor ``(3, H, W)`` in ``[0, 1]``."""
+    return TF.to_dtype(TF.pil_to_tensor(image), torch.float32, scale=True)
+
+
+def load_image(
+    path: str | os.PathLike,
+    size: int | None = None,
+    crop: str = "center",
+    resize: int | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Read an image file as a float32 tensor ``(3, H, W)`` in ``[0, 1]``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Any file PIL reads; every mode is turned into RGB (see :func:`to_rgb`).
+    size : int, optional
+        When given, resize the shorter side and crop a ``size`` x ``size`` square (see
+        :func:`resize_and_crop`); otherwise the image keeps its own size.
+    crop, resize, generator
+        Passed to :func:`resize_and_crop`.
+    """
+    if size is not None:
+        _check_size(size, crop, resize)
+    image = read_rgb(path, min_size=None if size is None else (resize or size))
+    if size is not None:
+        image = resize_and_crop(image, size, crop=crop, resize=resize, generator=generator)
+    return pil_to_float(image)
+
+
+def check_image(path: str | os.PathLike, verify: str = "quick") -> str | None:
+    """Return why ``path`` cannot be read, or None when it looks fine.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to check.
+    verify : {"quick", "full", "none"}
+        ``"quick"`` reads the header (catches empty files and files that are not images) and the
+        last kilobyte: a JPEG without its end-of-image marker or a PNG without its ``IEND`` chunk
+        (the signs of a truncated file) is decoded in full, as is any other format. ``"full"`` decodes
+        every file. ``"none"`` checks nothing.
+    """
+    if verify not in VERIFY_MODES:
+        raise ValueError(f"verify must be one of {VERIFY_MODES}, got {verify!r}")
+    if verify == "none":
+        return None
+    try:
+        with Image.open(path) as image:
+            decode = verify == "full" or not _has_end_marker(path, image.format)
+            if decode:
+                image.load()
+                to_rgb(image)
+    except Exception as error:  # PIL raises many kinds (OSError, SyntaxError, struct.error, ...)
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _has_end_marker(path: str | os.PathLike, image_format: str | None) -> bool:
+    """True when a JPEG/PNG file ends as a complete one should; False for every other format."""
+    markers = {"JPEG": b"\xff\xd9", "PNG": b"IEND"}
+    marker = markers.get(image_format or "")
+    if marker is None:
+        return False
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, handle.tell() - _TAIL_BYTES))
+        return marker in handle.read()
+
+
+def _check_size(size: int, crop: str, resize: int | None) -> None:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive int, got {size!r}")
+    if crop not in CROP_MODES:
+        raise ValueError(f"crop must be one of {CROP_MODES}, got {crop!r}")
+    if resize is not None and (not isinstance(resize, (int, np.integer)) or resize < size):
+        raise ValueError(f"resize must be an int >= size ({size}), got {resize!r}")
+
+
+def _format_bad_files(bad: dict[Path, str], limit: int = 20) -> str:
+    lines = [f"  {path}: {reason}" for path, reason in list(bad.items())[:limit]]
+    if len(bad) > limit:
+        lines.append(f"  ... and {len(bad) - limit} more (see dataset.bad_files)")
+    return "\n".join(lines)
+
+
+class ImageFolderDataset(Dataset):
+    """Images read from disk one at a time, as float32 tensors ``(3, size, size)`` in ``[0, 1]``.
+
+    Parameters
+    ----------
+    source : str, path-like or sequence of paths
+        A folder (searched recursively, see :func:`list_images`) or an explicit list of files
+        (repeats allowed, order kept).
+    size : int
+        Side of the square each image is cropped to.
+    crop : {"center", "random"}
+        ``"center"``: resize the shorter side to ``size`` and keep the middle (evaluation).
+        ``"random"``: resize the shorter side to ``resize`` and take a random square (training).
+    resize : int, optional
+        Shorter side before cropping. Defaults to ``size`` for center crops and to ``size * 8/7``
+        (ImageNet's 256 -> 224 ratio) for random crops.
+    seed : int or torch.Generator
+        Random crops depend only on ``(seed, epoch, index)``: see :meth:`set_epoch`.
+    verify : {"quick", "full", "none"}
+        How files are checked when the dataset is built (see :func:`check_image`).
+    recursive : bool
+        Search nested folders when ``source`` is a folder.
+
+    Attributes
+    ----------
+    paths : list of pathlib.Path
+        The readable files, in order.
+    bad_files : dict
+        Unreadable files (path -> reason), found when the dataset was built or while loading.
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike | Sequence[str | os.PathLike],
+        size: int = 128,
+        *,
+        crop: str = "center",
+        resize: int | None = None,
+        seed: int | torch.Generator = 0,
+        verify: str = "quick",
+        recursive: bool = True,
+    ) -> None:
+        if crop == "random" and resize is None and isinstance(size, int):
+            resize = max(size, round(size * 8 / 7))
+        _check_size(size, crop, resize)
+        if verify not in VERIFY_MODES:
+            raise ValueError(f"verify must be one of {VERIFY_MODES}, got {verify!r}")
+        if isinstance(source, (str, os.PathLike)):
+            self.root: Path | None = Path(source).expanduser()
+            paths = list_images(self.root, recursive=recursive)
+        else:
+            self.root = None
+            paths = [Path(path) for path in source]
+            if not paths:
+                raise ValueError("source is an empty list of image paths")
+        self.size = int(size)
+        self.crop = crop
+        self.resize = resize
+        self.seed = as_int_seed(seed)
+        self.epoch = 0
+        self.bad_files: dict[Path, str] = {}
+        self._warned_at_load = False
+        self.paths = self._drop_unreadable(paths, verify)
+
+    def _drop_unreadable(self, paths: list[Path], verify: str) -> list[Path]:
+        if verify == "none":
+            return paths
+        unique = list(dict.fromkeys(paths))
+        progress = tqdm(unique, desc="checking images", unit="file", leave=False, disable=len(unique) < 2000)
+        bad = {path: reason for path in progress if (reason := check_image(path, verify)) is not None}
+        if not bad:
+            return paths
+        self.bad_files.update(bad)
+        kept = [path for path in paths if path not in bad]
+        where = f" in '{self.root}'" if self.root else ""
+        if not kept:
+            raise ValueError(f"none of the {len(unique)} image files{where} can be read:\n{_format_bad_files(bad)}")
+        warnings.warn(
+            f"skipping {len(bad)} unreadable image file(s){where}:\n{_format_bad_files(bad)}",
+            UnreadableImageWarning,
+            stacklevel=3,
+        )
+        return kept
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the epoch, so random crops differ between epochs yet stay reproducible.
+
+        :func:`inpaintlib.data.make_loader` calls this at the start of every pass.
+        """
+        self.epoch = int(epoch)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        count = len(self.paths)
+        index = operator.index(index)
+        if not -count <= index < count:
+            raise IndexError(f"index {index} is out of range for {count} images")
+        index %= count
+        for attempt in range(count):
+            position = (index + attempt) % count
+            path = self.paths[position]
+            if path in self.bad_files:
+                continue
+            try:
+                image = read_rgb(path, min_size=self.resize or self.size)
+            except Exception as error:  # one bad file must not end the epoch
+                self._mark_bad(path, error)
+                continue
+            generator = item_generator(self.seed, self.epoch, index) if self.crop == "random" else None
+            image = resize_and_crop(image, self.size, crop=self.crop, resize=self.resize, generator=generator)
+            return pil_to_float(image)
+        raise RuntimeError(f"none of the {count} images can be read:\n{_format_bad_files(self.bad_files)}")
+
+    def _mark_bad(self, path: Path, error: Exception) -> None:
+        self.bad_files[path] = f"{type(error).__name__}: {error}"
+        if not self._warned_at_load:
+            self._warned_at_load = True
+            warnings.warn(
+                f"skipping unreadable image '{path}' ({self.bad_files[path]}); further unreadable "
+                "files are skipped without a warning and listed in dataset.bad_files",
+                UnreadableImageWarning,
+                stacklevel=3,
+            )
+
+    def __repr__(self) -> str:
+        where = f"root='{self.root}', " if self.root else ""
+        return f"{type(self).__name__}({where}{len(self)} images, size={self.size}, crop={self.crop!r})"
+
+
+def stack_images(dataset: Dataset, indices: Iterable[int]) -> torch.Tensor:
+    """Return ``dataset[i]`` for each index as one tensor ``(N, 3, H, W)``."""
+    return torch.stack([dataset[int(i)] for i in indices])

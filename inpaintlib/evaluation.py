@@ -1,0 +1,437 @@
+"""Evaluate inpainting methods on the same images and the same holes.
+
+:func:`evaluate` runs every method (classical baselines and learned generators,
+all :class:`~inpaintlib.baselines.Inpainter` objects) on every image of a
+dataset with every mask kind, and records PSNR, SSIM and L1 inside the hole and
+over the whole image for each (method, mask kind, image).
+
+The masks are fixed: the mask for image ``i`` and kind ``k`` is drawn by
+:meth:`inpaintlib.masks.MaskSampler.sample_kind` from a generator seeded with
+:func:`mask_seed` ``(seed, i, k)``. So every method sees exactly the same holes,
+the holes do not depend on the batch size, the method list or ``limit``, and
+two runs with the same seed give identical records.
+
+The :class:`EvaluationResult` holds the per-image records and makes the tables
+(:meth:`EvaluationResult.table`, by method, mask kind or hole-area bin), JSON
+(:meth:`EvaluationResult.to_json`) and gallery picks
+(:meth:`EvaluationResult.best_and_worst`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from inpaintlib.baselines import Inpainter, as_inpainter
+from inpaintlib.metrics import METRIC_KEYS, SummaryTable, image_metrics, summarize
+from inpaintlib.runtime import make_generator
+
+__all__ = ["EvaluationResult", "evaluate", "evaluation_mask", "mask_seed", "HIGHER_IS_BETTER"]
+
+#: For each metric, whether a larger value is better.
+HIGHER_IS_BETTER = {
+    "psnr_hole": True,
+    "psnr_whole": True,
+    "ssim_hole": True,
+    "ssim_whole": True,
+    "l1_hole": False,
+    "l1_whole": False,
+}
+
+
+def mask_seed(seed: int, index: int, kind: str) -> int:
+    """Return the seed of the mask for image ``index`` and mask kind ``kind`` in an evaluation seeded ``seed``.
+
+    It is a 63-bit hash (BLAKE2b) of ``"seed/index/kind"``: stable across
+    Python sessions and machines, and different for every image and kind.
+    """
+    digest = hashlib.blake2b(f"{int(seed)}/{int(index)}/{kind}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & (2**63 - 1)
+
+
+_SAMPLERS: dict = {}
+
+
+def evaluation_mask(
+    kind: str, index: int, size: int | tuple[int, int], seed: int = 0, mask_options: Mapping | None = None
+) -> torch.Tensor:
+    """Return the fixed ``(H, W)`` float mask that :func:`evaluate` uses for image ``index`` and ``kind``.
+
+    Parameters
+    ----------
+    kind : str
+        ``"center"``, ``"blocks"`` or ``"free_form"``.
+    index : int
+        The image's index in the dataset.
+    size : int or (int, int)
+        Image size.
+    seed : int
+        The evaluation's seed.
+    mask_options : dict, optional
+        Options per kind for :class:`~inpaintlib.masks.MaskSampler`, e.g. ``{"center": {"hole": 48}}``.
+    """
+    from inpaintlib.masks import MaskSampler
+
+    options = {name: dict(value) for name, value in (mask_options or {}).items()}
+    key = (kind, size if isinstance(size, int) else tuple(size), json.dumps(options, sort_keys=True, default=str))
+    sampler = _SAMPLERS.get(key)
+    if sampler is None:
+        sampler = _SAMPLERS[key] = MaskSampler(size, kinds=kind, seed=0, **options)
+    generator = make_generator(mask_seed(seed, index, kind))
+    return sampler.sample_kind(kind, 1, generator=generator)[0, 0]
+
+
+def _methods_dict(methods) -> dict[str, Inpainter]:
+    if isinstance(methods, (Inpainter, torch.nn.Module)):
+        methods = [methods]
+    if isinstance(methods, Mapping):
+        items = [(str(name), as_inpainter(method, name=str(name))) for name, method in methods.items()]
+    elif isinstance(methods, Sequence) and not isinstance(methods, str):
+        items = [(inpainter.name, inpainter) for inpainter in map(as_inpainter, methods)]
+    else:
+        raise ValueError(f"methods must be a dict name -> Inpainter or a list of Inpainters, got {methods!r}")
+    if not items:
+        raise ValueError("methods is empty: give at least one method to evaluate")
+    names = [name for name, _ in items]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"methods has duplicate names {duplicates}; pass a dict name -> method to rename them")
+    return dict(items)
+
+
+def _image_source(dataset):
+    """Return (getter, count) for a tensor, a list of tensors, a Dataset or a DatasetSplit (its ``val`` part)."""
+    if hasattr(dataset, "val") and hasattr(dataset, "train") and not isinstance(dataset, torch.Tensor):
+        dataset = dataset.val
+    if isinstance(dataset, torch.Tensor):
+        if dataset.dim() == 3:
+            dataset = dataset.unsqueeze(0)
+        if dataset.dim() != 4:
+            raise ValueError(f"dataset tensor must be shaped (N, 3, H, W), got {tuple(dataset.shape)}")
+    try:
+        count = len(dataset)
+    except TypeError as error:
+        raise ValueError(f"dataset must support len() and indexing, got {type(dataset).__name__}") from error
+
+    def get(index: int) -> torch.Tensor:
+        item = dataset[index]
+        if isinstance(item, (tuple, list)):
+            item = item[0]
+        image = torch.as_tensor(item)
+        if image.dim() != 3 or image.shape[0] != 3 or not image.is_floating_point():
+            raise ValueError(
+                f"dataset item {index} must be a float (3, H, W) image in [0, 1], "
+                f"got {image.dtype} {tuple(image.shape)}"
+            )
+        return image.float()
+
+    return get, count
+
+
+def _resize(image: torch.Tensor, size: int | None) -> torch.Tensor:
+    if size is None or tuple(image.shape[-2:]) == (size, size):
+        return image
+    return F.interpolate(image[None], size=(size, size), mode="bilinear", align_corners=False, antialias=True)[0].clamp(
+        0.0, 1.0
+    )
+
+
+def evaluate(
+    methods,
+    dataset,
+    mask_kinds: Sequence[str] | str = ("center", "blocks", "free_form"),
+    seed: int = 0,
+    limit: int | None = None,
+    image_size: int | None = None,
+    batch_size: int = 8,
+    progress: bool = True,
+    mask_options: Mapping | None = None,
+    description: str | None = None,
+) -> EvaluationResult:
+    """Run every method on every image with every mask kind and measure the results.
+
+    Parameters
+    ----------
+    methods : dict or list
+        ``name -> Inpainter`` (or a list of inpainters, named by their ``name``).
+        Generator models are wrapped in :class:`~inpaintlib.baselines.ModelInpainter`.
+    dataset : Dataset, list or tensor
+        Anything with ``len()`` and indexing that yields ``(3, H, W)`` float images in ``[0, 1]``
+        (or tuples whose first item is one), or an ``(N, 3, H, W)`` tensor. A
+        :class:`~inpaintlib.data.DatasetSplit` is evaluated on its ``val`` part.
+    mask_kinds : sequence of str or str
+        Mask kinds to test, from ``"center"``, ``"blocks"``, ``"free_form"``.
+    seed : int
+        Fixes every mask (see :func:`mask_seed`).
+    limit : int, optional
+        Evaluate only the first ``limit`` images.
+    image_size : int, optional
+        Resize every image to ``image_size`` × ``image_size`` first (bilinear,
+        antialiased); default: keep each image's size.
+    batch_size : int
+        Images per call of each method (does not change the results' masks).
+    progress : bool
+        Show a progress bar.
+    mask_options : dict, optional
+        Options per kind for the mask sampler, e.g. ``{"blocks": {"count": (2, 4)}}``.
+    description : str, optional
+        What the data is, kept in the result (default: the dataset's ``description`` attribute).
+
+    Returns
+    -------
+    EvaluationResult
+        Per-image records (ordered by method, mask kind, image index) and summaries.
+    """
+    from inpaintlib.masks import KINDS
+
+    inpainters = _methods_dict(methods)
+    kinds = [mask_kinds] if isinstance(mask_kinds, str) else list(mask_kinds)
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if not kinds or unknown:
+        raise ValueError(f"mask_kinds must name kinds from {KINDS}, got {mask_kinds!r}")
+    if len(set(kinds)) != len(kinds):
+        raise ValueError(f"mask_kinds repeats a kind: {mask_kinds!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if limit is not None and int(limit) < 1:
+        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+    if image_size is not None and int(image_size) < 16:
+        raise ValueError(f"image_size must be an integer of at least 16 pixels, got {image_size!r}")
+
+    get_image, count = _image_source(dataset)
+    count = min(count, int(limit)) if limit is not None else count
+    if count == 0:
+        raise ValueError("dataset holds no images to evaluate")
+
+    records: list[dict] = []
+    seconds = {name: 0.0 for name in inpainters}
+    bar = tqdm(total=count, desc="evaluate", unit="image", disable=not progress)
+    try:
+        for start in range(0, count, int(batch_size)):
+            indices = list(range(start, min(start + int(batch_size), count)))
+            images = [_resize(get_image(index), image_size) for index in indices]
+            by_shape: dict[tuple, list[int]] = {}
+            for position, image in enumerate(images):
+                by_shape.setdefault(tuple(image.shape), []).append(position)
+            for shape, positions in by_shape.items():
+                batch = torch.stack([images[p] for p in positions])
+                batch_indices = [indices[p] for p in positions]
+                for kind in kinds:
+                    masks = torch.stack(
+                        [evaluation_mask(kind, i, shape[-2:], seed, mask_options) for i in batch_indices]
+                    )[:, None]
+                    for name, inpainter in inpainters.items():
+                        began = time.perf_counter()
+                        composed = inpainter(batch, masks)
+                        seconds[name] += time.perf_counter() - began
+                        for index, measured in zip(batch_indices, image_metrics(composed, batch, masks)):
+                            records.append(
+                                {
+                                    "method": name,
+                                    "mask_kind": kind,
+                                    "index": index,
+                                    "height": shape[1],
+                                    "width": shape[2],
+                                    **measured,
+                                }
+                            )
+            bar.update(len(indices))
+    finally:
+        bar.close()
+
+    method_rank = {name: i for i, name in enumerate(inpainters)}
+    kind_rank = {kind: i for i, kind in enumerate(kinds)}
+    records.sort(key=lambda r: (method_rank[r["method"]], kind_rank[r["mask_kind"]], r["index"]))
+    runs = count * len(kinds)
+    return EvaluationResult(
+        records=records,
+        methods=list(inpainters),
+        mask_kinds=kinds,
+        seed=seed,
+        image_count=count,
+        image_size=image_size,
+        mask_options={name: dict(value) for name, value in (mask_options or {}).items()},
+        seconds_per_image={name: total / runs for name, total in seconds.items()},
+        dataset=description or getattr(dataset, "description", None) or type(dataset).__name__,
+    )
+
+
+def _finite_or_none(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class EvaluationResult:
+    """Per-image records of an evaluation, with tables, JSON and gallery picks.
+
+    Attributes
+    ----------
+    records : list of dict
+        One dict per (method, mask kind, image): ``method``, ``mask_kind``, ``index``,
+        ``height``, ``width``, ``hole_fraction``, ``area_bin`` and the metrics in
+        :data:`inpaintlib.metrics.METRIC_KEYS`.
+    methods, mask_kinds : list of str
+        What was evaluated, in order.
+    seed, image_count, image_size : int
+        The evaluation's settings (``image_size`` is ``None`` when images kept their size).
+    seconds_per_image : dict
+        Wall-clock seconds each method spent per image and mask (not part of the records:
+        it varies between runs).
+    dataset : str
+        A description of the data evaluated.
+    """
+
+    def __init__(
+        self,
+        records: list[dict],
+        methods: list[str],
+        mask_kinds: list[str],
+        seed: int = 0,
+        image_count: int = 0,
+        image_size: int | None = None,
+        mask_options: Mapping | None = None,
+        seconds_per_image: Mapping | None = None,
+        dataset: str | None = None,
+    ):
+        self.records = records
+        self.methods = list(methods)
+        self.mask_kinds = list(mask_kinds)
+        self.seed = seed
+        self.image_count = image_count
+        self.image_size = image_size
+        self.mask_options = dict(mask_options or {})
+        self.seconds_per_image = dict(seconds_per_image or {})
+        self.dataset = dataset
+
+    def table(self, by: Sequence[str] | str = ("method", "mask_kind"), metrics: Sequence[str] = METRIC_KEYS) -> SummaryTable:
+        """Mean metrics per group, e.g. ``by=("method", "mask_kind")`` or ``("method", "area_bin")``.
+
+        See :func:`inpaintlib.metrics.summarize`.
+        """
+        return summarize(self.records, by=by, metrics=metrics)
+
+    def best_and_worst(
+        self, method: str, n: int = 4, metric: str = "psnr_hole", mask_kind: str | None = None
+    ) -> tuple[list[dict], list[dict]]:
+        """Return the ``n`` best and the ``n`` worst records of one method (e.g. for a gallery).
+
+        Parameters
+        ----------
+        method : str
+            A method name from :attr:`methods`.
+        n : int
+            Records in each list.
+        metric : str
+            The metric that ranks them (higher is better for PSNR and SSIM, lower for L1).
+        mask_kind : str, optional
+            Only records of this mask kind.
+
+        Returns
+        -------
+        (list of dict, list of dict)
+            Best first, and worst first. Records with a ``nan`` metric are left out; ties keep
+            record order. ``dataset[record["index"]]`` and
+            :meth:`mask` ``(record["index"], record["mask_kind"])`` rebuild the input.
+        """
+        if method not in self.methods:
+            raise ValueError(f"method={method!r} was not evaluated; methods are {self.methods}")
+        if metric not in HIGHER_IS_BETTER:
+            raise ValueError(f"metric={metric!r} is not one of {list(HIGHER_IS_BETTER)}")
+        if mask_kind is not None and mask_kind not in self.mask_kinds:
+            raise ValueError(f"mask_kind={mask_kind!r} was not evaluated; kinds are {self.mask_kinds}")
+        chosen = [
+            record
+            for record in self.records
+            if record["method"] == method
+            and (mask_kind is None or record["mask_kind"] == mask_kind)
+            and record[metric] is not None
+            and not math.isnan(record[metric])
+        ]
+        sign = -1.0 if HIGHER_IS_BETTER[metric] else 1.0
+        ranked = sorted(chosen, key=lambda record: sign * record[metric])
+        return ranked[:n], ranked[::-1][:n]
+
+    def mask(self, index: int, kind: str, size: int | tuple[int, int] | None = None) -> torch.Tensor:
+        """Rebuild the ``(H, W)`` mask this evaluation used for image ``index`` and ``kind``."""
+        if size is None:
+            found = next((r for r in self.records if r["index"] == index), None)
+            if found is None:
+                raise ValueError(f"image {index} was not evaluated (image_count={self.image_count})")
+            size = (found["height"], found["width"])
+        return evaluation_mask(kind, index, size, self.seed, self.mask_options)
+
+    def to_dict(self, by: Sequence[str] | str = ("method", "mask_kind")) -> dict:
+        """Return settings, the summary table (``by``) and the records as plain JSON-ready values (nan → None)."""
+        return {
+            "settings": {
+                "methods": self.methods,
+                "mask_kinds": self.mask_kinds,
+                "seed": self.seed,
+                "image_count": self.image_count,
+                "image_size": self.image_size,
+                "mask_options": self.mask_options,
+                "dataset": self.dataset,
+            },
+            "seconds_per_image": self.seconds_per_image,
+            "summary": [{k: _finite_or_none(v) for k, v in row.items()} for row in self.table(by=by)],
+            "records": [{k: _finite_or_none(v) for k, v in record.items()} for record in self.records],
+        }
+
+    def to_json(self, indent: int | None = 2, by: Sequence[str] | str = ("method", "mask_kind")) -> str:
+        """Return :meth:`to_dict` as a strict JSON string (no NaN literals)."""
+        return json.dumps(self.to_dict(by=by), indent=indent, allow_nan=False)
+
+    def save_json(self, path: str | Path, by: Sequence[str] | str = ("method", "mask_kind")) -> Path:
+        """Write :meth:`to_json` to ``path`` (folders are created) and return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json(by=by) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> EvaluationResult:
+        """Rebuild a result from :meth:`to_dict` output (None metrics become nan)."""
+        settings = data["settings"]
+        records = [
+            {k: (math.nan if v is None and k in METRIC_KEYS else v) for k, v in record.items()}
+            for record in data["records"]
+        ]
+        return cls(
+            records=records,
+            methods=settings["methods"],
+            mask_kinds=settings["mask_kinds"],
+            seed=settings["seed"],
+            image_count=settings["image_count"],
+            image_size=settings.get("image_size"),
+            mask_options=settings.get("mask_options"),
+            seconds_per_image=data.get("seconds_per_image"),
+            dataset=settings.get("dataset"),
+        )
+
+    @classmethod
+    def load_json(cls, path: str | Path) -> EvaluationResult:
+        """Read a result written by :meth:`save_json`."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __repr__(self) -> str:
+        return (
+            f"EvaluationResult({len(self.methods)} methods, {self.image_count} images, "
+            f"kinds={self.mask_kinds}, seed={self.seed})\n{self.table()}"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.table()._repr_html_()

@@ -1,0 +1,452 @@
+"""Losses for training context encoders: reconstruction, adversarial, Gram-matrix style, and their sum.
+
+* :func:`reconstruction_loss` — squared error over the hole (the default, as in Pathak et al.),
+  over the hole with its inner border weighted x10 (``region="overlap"``), or over the whole
+  image (``region="image"``, the course report's choice, kept for comparison).
+* :func:`adversarial_loss`, :func:`generator_adversarial_loss`, :func:`discriminator_loss` —
+  binary cross-entropy on discriminator logits (a single score or a patch map).
+* :func:`gram_matrix`, :func:`style_loss`, :class:`StyleFeatures` — texture statistics of
+  AlexNet's conv layers, compared through Gram matrices.
+* :class:`JointLoss` — ``rec_weight * rec + adv_weight * adv + style_weight * style``,
+  returning every term so training histories can plot them separately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from inpaintlib.models.alexnet import load_alexnet_features
+from inpaintlib.models.base import check_image, check_mask, compose, imagenet_normalize
+
+__all__ = [
+    "DEFAULT_STYLE_WEIGHTS",
+    "JointLoss",
+    "LossTerms",
+    "REGIONS",
+    "StyleFeatures",
+    "adversarial_loss",
+    "discriminator_loss",
+    "generator_adversarial_loss",
+    "gram_matrix",
+    "hole_border",
+    "reconstruction_loss",
+    "reconstruction_weights",
+    "style_loss",
+]
+
+#: Valid values of ``region`` in :func:`reconstruction_loss`.
+REGIONS = ("hole", "overlap", "image")
+#: The course report's per-layer style weights for AlexNet's conv1..conv5.
+DEFAULT_STYLE_WEIGHTS = {"conv1": 0.8, "conv2": 0.1, "conv3": 0.4, "conv4": 0.2, "conv5": 0.2}
+
+
+# --------------------------------------------------------------------------- reconstruction
+
+
+def hole_border(mask: torch.Tensor, width: int = 4) -> torch.Tensor:
+    """Return the pixels of the hole within ``width`` pixels of its edge (its inner border).
+
+    Parameters
+    ----------
+    mask : torch.Tensor
+        ``(N, 1, H, W)`` float mask, 1 = missing pixel.
+    width : int
+        Border width in pixels.
+
+    Returns
+    -------
+    torch.Tensor
+        A 0/1 mask like ``mask``: ``mask`` minus its erosion by a ``(2 width + 1)`` square.
+        The image's own edge does not count as a hole edge.
+    """
+    if width <= 0:
+        return torch.zeros_like(mask)
+    known = 1 - mask
+    # Max-pool pads with -inf, so beyond the image counts as "not known": no border there.
+    near_known = F.max_pool2d(known, kernel_size=2 * width + 1, stride=1, padding=width)
+    return mask * near_known
+
+
+def reconstruction_weights(
+    mask: torch.Tensor, region: str = "hole", overlap: int = 4, overlap_weight: float = 10.0
+) -> torch.Tensor:
+    """Return the per-pixel weights :func:`reconstruction_loss` uses, shaped ``(N, 1, H, W)``.
+
+    ``"hole"``: 1 in the hole, 0 elsewhere; ``"overlap"``: as ``"hole"`` but ``overlap_weight``
+    on the hole's inner border ``overlap`` pixels wide; ``"image"``: 1 everywhere.
+    """
+    if region not in REGIONS:
+        raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
+    if region == "image":
+        return torch.ones_like(mask)
+    if region == "hole":
+        return mask
+    if overlap < 0:
+        raise ValueError(f"overlap must be >= 0 pixels, got {overlap}")
+    border = hole_border(mask, overlap)
+    return mask + (float(overlap_weight) - 1.0) * border
+
+
+def reconstruction_loss(
+    prediction: torch.Tensor,
+    target: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    region: str = "hole",
+    overlap: int = 4,
+    overlap_weight: float = 10.0,
+) -> torch.Tensor:
+    """Mean squared error between ``prediction`` and ``target``, over the hole by default.
+
+    Parameters
+    ----------
+    prediction, target : torch.Tensor
+        ``(N, 3, H, W)`` (or ``(3, H, W)``) images in ``[0, 1]``.
+    mask : torch.Tensor
+        ``(N, 1, H, W)`` or ``(H, W)``, 1 = missing pixel. May be ``None`` only for ``region="image"``.
+    region : {"hole", "overlap", "image"}
+        ``"hole"``: only the missing pixels count (Pathak et al.); ``"overlap"``: the hole, with its
+        inner border ``overlap`` pixels wide weighted ``overlap_weight`` (Pathak et al. weight their
+        overlap region x10); ``"image"``: every pixel (the course report's loss).
+    overlap : int
+        Border width in pixels for ``region="overlap"``.
+    overlap_weight : float
+        Weight of the border pixels for ``region="overlap"``.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar. For ``"hole"`` and ``"overlap"`` the weighted sum of squared errors is divided by
+        the number of hole values (pixels x channels), so ``"hole"`` is the mean squared error inside
+        the hole and does not depend on the hole's size; a batch without any hole gives 0.
+    """
+    if region not in REGIONS:
+        raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
+    predicted, _ = check_image(prediction, "prediction")
+    wanted, _ = check_image(target, "target")
+    if predicted.shape != wanted.shape:
+        raise ValueError(
+            f"prediction shape {tuple(prediction.shape)} does not match target shape {tuple(target.shape)}"
+        )
+    squared = (predicted - wanted).pow(2)
+    if region == "image":
+        return squared.mean()
+    if mask is None:
+        raise ValueError(f"region={region!r} needs the mask (1 = missing pixel); got mask=None")
+    hole = check_mask(mask, wanted)
+    weights = reconstruction_weights(hole, region, overlap, overlap_weight)
+    count = hole.sum() * predicted.shape[1]
+    return (squared * weights).sum() / count.clamp_min(1.0)
+
+
+# --------------------------------------------------------------------------- adversarial
+
+
+def adversarial_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
+    """Binary cross-entropy between discriminator ``logits`` and the label real (1) or fake (0).
+
+    Works for one logit per image ``(N, 1)`` and for patch maps ``(N, 1, h, w)`` (averaged over
+    every patch).
+    """
+    if not isinstance(logits, torch.Tensor):
+        raise ValueError(f"logits must be a torch.Tensor, got {type(logits).__name__}")
+    labels = torch.ones_like(logits) if real else torch.zeros_like(logits)
+    return F.binary_cross_entropy_with_logits(logits, labels)
+
+
+def generator_adversarial_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The generator's adversarial loss: make the discriminator call its output real."""
+    return adversarial_loss(fake_logits, real=True)
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """The discriminator's loss: real images labelled 1 plus inpainted ones labelled 0 (summed)."""
+    return adversarial_loss(real_logits, real=True) + adversarial_loss(fake_logits, real=False)
+
+
+# --------------------------------------------------------------------------- style
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """Return the Gram matrices ``(N, C, C)`` of ``(N, C, H, W)`` features, divided by ``C * H * W``.
+
+    Entry ``(i, j)`` is the correlation of channels ``i`` and ``j`` over all positions, so it
+    describes texture and ignores where things are.
+    """
+    if features.dim() != 4:
+        raise ValueError(f"features must be shaped (N, C, H, W), got {tuple(features.shape)}")
+    batch, channels, height, width = features.shape
+    flat = features.reshape(batch, channels, height * width)
+    return torch.bmm(flat, flat.transpose(1, 2)) / (channels * height * width)
+
+
+def style_loss(
+    features_a: Mapping[str, torch.Tensor] | Sequence[torch.Tensor],
+    features_b: Mapping[str, torch.Tensor] | Sequence[torch.Tensor],
+    weights: Mapping[str, float] | Sequence[float] | None = None,
+) -> torch.Tensor:
+    """Weighted sum over layers of the squared distance between Gram matrices (Gatys et al.).
+
+    Each layer contributes ``weight / 4 * sum((G_a - G_b) ** 2)``, averaged over the batch, with
+    the Gram matrices of :func:`gram_matrix` (divided by ``C * H * W``): exactly Gatys et al.'s
+    ``E_l = 1 / (4 N_l**2 M_l**2) * sum((G - A) ** 2)`` with unnormalised Gram matrices.
+
+    Parameters
+    ----------
+    features_a, features_b : dict of str to Tensor, or sequence of Tensor
+        Feature maps of the same layers (e.g. from :class:`StyleFeatures`), ``(N, C, H, W)`` each.
+    weights : dict of str to float, or sequence of float, optional
+        Per-layer weights (missing layers weigh 0 when a dict is given); all 1 by default.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar: 0 for identical features, unchanged by any spatial permutation of them.
+    """
+    if isinstance(features_a, Mapping) != isinstance(features_b, Mapping):
+        raise ValueError("features_a and features_b must both be dicts or both be sequences")
+    if isinstance(features_a, Mapping):
+        if set(features_a) != set(features_b):
+            raise ValueError(f"features_a has layers {sorted(features_a)}, features_b has {sorted(features_b)}")
+        names = list(features_a)
+        pairs = [(features_a[name], features_b[name]) for name in names]
+        if weights is None:
+            layer_weights = [1.0] * len(names)
+        elif isinstance(weights, Mapping):
+            layer_weights = [float(weights.get(name, 0.0)) for name in names]
+        else:
+            raise ValueError("weights must be a dict of layer names when the features are dicts")
+    else:
+        pairs = list(zip(features_a, features_b, strict=True))
+        layer_weights = [1.0] * len(pairs) if weights is None else [float(w) for w in weights]
+        if len(layer_weights) != len(pairs):
+            raise ValueError(f"got {len(layer_weights)} weights for {len(pairs)} layers")
+    if not pairs:
+        raise ValueError("style_loss needs at least one layer of features")
+    total = None
+    for (a, b), weight in zip(pairs, layer_weights):
+        if a.shape != b.shape:
+            raise ValueError(f"feature shapes differ: {tuple(a.shape)} and {tuple(b.shape)}")
+        if weight == 0:
+            continue
+        difference = gram_matrix(a) - gram_matrix(b)
+        term = weight * 0.25 * difference.pow(2).sum(dim=(1, 2)).mean()
+        total = term if total is None else total + term
+    return total if total is not None else pairs[0][0].new_zeros(())
+
+
+class StyleFeatures(nn.Module):
+    """Frozen AlexNet feature extractor for the style loss: images in ``[0, 1]`` → named feature maps.
+
+    Parameters
+    ----------
+    layers : sequence of str
+        Which layers to return, from ``conv1``..``conv5`` (the activations after each conv's ReLU)
+        and the other names of :data:`inpaintlib.models.alexnet.ALEXNET_LAYER_NAMES`.
+    weights : {"DEFAULT", "IMAGENET1K_V1"}, str or Path, or None
+        AlexNet weights, loaded as for Model 3 (:func:`inpaintlib.models.load_alexnet_features`):
+        ImageNet from torchvision's cache, else random with one warning. :attr:`weights_used` says
+        which. Random weights still give a (weaker) texture statistic.
+    download : bool
+        Allow downloading the ImageNet weights when they are not cached.
+    layer_weights : dict of str to float, optional
+        Per-layer weights for :meth:`loss`; the course report's 0.8, 0.1, 0.4, 0.2, 0.2 by default.
+
+    Notes
+    -----
+    The module normalises its input itself, is always in eval mode and its parameters never
+    need gradients; gradients still flow back to the images.
+    """
+
+    _ACTIVATION_OF = {f"conv{index}": f"relu{index}" for index in range(1, 6)}
+
+    def __init__(
+        self,
+        layers: Sequence[str] = ("conv1", "conv2", "conv3", "conv4", "conv5"),
+        weights="DEFAULT",
+        download: bool = False,
+        layer_weights: Mapping[str, float] | None = None,
+    ) -> None:
+        super().__init__()
+        features, self.weights_used = load_alexnet_features(weights, download=download)
+        available = list(features._modules)
+        self.layers = tuple(layers)
+        if not self.layers:
+            raise ValueError("layers must name at least one AlexNet layer")
+        self._taps = {}
+        for name in self.layers:
+            tap = self._ACTIVATION_OF.get(name, name)
+            if tap not in available:
+                raise ValueError(f"unknown AlexNet layer {name!r}; choose from conv1..conv5 or {available}")
+            self._taps[tap] = name
+        last = max(available.index(tap) for tap in self._taps)
+        self.features = nn.Sequential(*[features._modules[name] for name in available[: last + 1]])
+        self._names = available[: last + 1]
+        if layer_weights is None:
+            layer_weights = {name: DEFAULT_STYLE_WEIGHTS.get(name, 1.0) for name in self.layers}
+        self.layer_weights = dict(layer_weights)
+        for parameter in self.parameters():
+            parameter.requires_grad_(False)
+        self.eval()
+
+    def train(self, mode: bool = True) -> StyleFeatures:
+        """Stay in eval mode: the extractor is frozen."""
+        return super().train(False)
+
+    def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Return ``{layer name: (N, C, h, w) features}`` for ``(N, 3, H, W)`` images in ``[0, 1]``."""
+        images, _ = check_image(images, "images")
+        x = imagenet_normalize(images)
+        out = {}
+        for name, layer in zip(self._names, self.features):
+            x = layer(x)
+            if name in self._taps:
+                # Safe without a copy: no tapped output is followed by an in-place layer.
+                out[self._taps[name]] = x
+        return {name: out[name] for name in self.layers}
+
+    def loss(self, images_a: torch.Tensor, images_b: torch.Tensor) -> torch.Tensor:
+        """Return :func:`style_loss` between two image batches with :attr:`layer_weights`."""
+        return style_loss(self(images_a), self(images_b), self.layer_weights)
+
+
+# --------------------------------------------------------------------------- joint loss
+
+
+@dataclass
+class LossTerms:
+    """The generator's loss and its parts (all scalar tensors; ``total`` carries the gradient).
+
+    ``rec``, ``adv`` and ``style`` are the unweighted terms; ``total`` is their weighted sum.
+    """
+
+    total: torch.Tensor
+    rec: torch.Tensor
+    adv: torch.Tensor
+    style: torch.Tensor
+
+    def __getitem__(self, name: str) -> torch.Tensor:
+        return getattr(self, name)
+
+    def items(self):
+        """Pairs ``(name, tensor)`` of the four terms."""
+        return self.as_tensors().items()
+
+    def as_tensors(self) -> dict[str, torch.Tensor]:
+        """Return ``{"total", "rec", "adv", "style"}`` as tensors."""
+        return {"total": self.total, "rec": self.rec, "adv": self.adv, "style": self.style}
+
+    def as_floats(self) -> dict[str, float]:
+        """Return the four terms as Python floats (for histories and logs)."""
+        return {name: float(value.detach()) for name, value in self.as_tensors().items()}
+
+
+class JointLoss(nn.Module):
+    """The context-encoder loss: ``rec_weight * rec + adv_weight * adv + style_weight * style``.
+
+    Parameters
+    ----------
+    rec_weight, adv_weight, style_weight : float
+        Weights of the reconstruction, adversarial and style terms. Pathak et al. and the course
+        report use 0.999 and 0.001; the report adds 0.01 style on the Monet paintings. Set
+        ``adv_weight=0`` for an L2-only model (Pathak et al. found adversarial training unstable
+        with an AlexNet encoder).
+    region, overlap, overlap_weight
+        Passed to :func:`reconstruction_loss` (default: the hole only).
+    style_features : StyleFeatures, optional
+        The extractor for the style term; built (ImageNet AlexNet when cached, else random
+        with a warning) only when ``style_weight > 0`` and none is given.
+    style_weights : {"DEFAULT", ...}, str, Path or None
+        AlexNet weights for the style extractor built here.
+
+    Notes
+    -----
+    Call it as ``loss(prediction, target, mask, fake_logits=None)``, where ``fake_logits`` is the
+    discriminator's output on the inpainted images (omit it when ``adv_weight`` is 0). The style
+    term compares the inpainted image (``compose(target, prediction, mask)``; the raw
+    prediction for ``region="image"``) with the target. The discriminator's own loss is
+    :func:`discriminator_loss` (also :meth:`discriminator`).
+    """
+
+    def __init__(
+        self,
+        rec_weight: float = 0.999,
+        adv_weight: float = 0.001,
+        style_weight: float = 0.0,
+        region: str = "hole",
+        overlap: int = 4,
+        overlap_weight: float = 10.0,
+        style_features: StyleFeatures | None = None,
+        style_weights="DEFAULT",
+    ) -> None:
+        super().__init__()
+        for name, value in (("rec_weight", rec_weight), ("adv_weight", adv_weight), ("style_weight", style_weight)):
+            if float(value) < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}")
+        if region not in REGIONS:
+            raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
+        self.rec_weight = float(rec_weight)
+        self.adv_weight = float(adv_weight)
+        self.style_weight = float(style_weight)
+        self.region = region
+        self.overlap = int(overlap)
+        self.overlap_weight = float(overlap_weight)
+        if style_features is None and self.style_weight > 0:
+            style_features = StyleFeatures(weights=style_weights)
+        self.style_features = style_features
+
+    def forward(
+        self,
+        prediction: torch.Tensor,
+        target: torch.Tensor,
+        mask: torch.Tensor,
+        fake_logits: torch.Tensor | None = None,
+    ) -> LossTerms:
+        """Return the :class:`LossTerms` of one batch.
+
+        Parameters
+        ----------
+        prediction : torch.Tensor
+            The generator's ``(N, 3, H, W)`` output in ``[0, 1]``.
+        target : torch.Tensor
+            The original images.
+        mask : torch.Tensor
+            ``(N, 1, H, W)`` or ``(H, W)``, 1 = missing pixel.
+        fake_logits : torch.Tensor, optional
+            Discriminator logits on the inpainted images; required when ``adv_weight > 0``.
+        """
+        rec = reconstruction_loss(prediction, target, mask, self.region, self.overlap, self.overlap_weight)
+        zero = rec.new_zeros(())
+        if self.adv_weight > 0:
+            if fake_logits is None:
+                raise ValueError(
+                    "fake_logits is required when adv_weight > 0 (pass discriminator(model.discriminator_view(...)) "
+                    "or build JointLoss(adv_weight=0))"
+                )
+            adv = generator_adversarial_loss(fake_logits)
+        elif fake_logits is not None:
+            adv = generator_adversarial_loss(fake_logits).detach()
+        else:
+            adv = zero
+        if self.style_weight > 0:
+            inpainted = prediction if self.region == "image" else compose(target, prediction, mask)
+            style = self.style_features.loss(inpainted, target)
+        else:
+            style = zero
+        total = self.rec_weight * rec + self.adv_weight * adv + self.style_weight * style
+        return LossTerms(total=total, rec=rec, adv=adv, style=style)
+
+    @staticmethod
+    def discriminator(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        """The discriminator's loss (see :func:`discriminator_loss`)."""
+        return discriminator_loss(real_logits, fake_logits)
+
+    def extra_repr(self) -> str:
+        return (
+            f"rec_weight={self.rec_weight}, adv_weight={self.adv_weight}, style_weight={self.style_weight}, "
+            f"region={self.region!r}"
+        )

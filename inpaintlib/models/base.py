@@ -1,0 +1,218 @@
+"""What every inpainting generator shares: input checks, erasing the hole, composing the result.
+
+A generator is called as ``model(image, mask)`` with
+
+* ``image``: float tensor ``(N, 3, H, W)`` (or ``(3, H, W)``) with values in ``[0, 1]``;
+* ``mask``: ``(N, 1, H, W)``, ``(1, H, W)`` or ``(H, W)``, float ``0./1.`` or bool,
+  where **1/True marks a missing pixel**.
+
+It returns a full-size prediction ``(N, 3, H, W)`` in ``[0, 1]``. The model erases the hole
+itself, so passing the original image is safe: no pixel under the mask reaches the network.
+:func:`compose` keeps the known pixels and takes only the hole from the prediction.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from inpaintlib.data import denormalize, normalize
+from inpaintlib.models.summary import ModelSummary, summary
+
+__all__ = [
+    "InpaintingModel",
+    "compose",
+    "center_hole_mask",
+    "check_image",
+    "check_mask",
+    "imagenet_normalize",
+    "imagenet_denormalize",
+]
+
+
+def imagenet_normalize(images: torch.Tensor) -> torch.Tensor:
+    """Apply ImageNet normalisation (mean 0.485/0.456/0.406, std 0.229/0.224/0.225).
+
+    After it, the ImageNet mean colour is 0 in every channel: the neutral value the
+    models write into the hole.
+    """
+    return normalize(images)
+
+
+def imagenet_denormalize(images: torch.Tensor) -> torch.Tensor:
+    """Undo :func:`imagenet_normalize` (0 becomes the ImageNet mean colour)."""
+    return denormalize(images)
+
+
+def check_image(image: torch.Tensor, name: str = "image") -> tuple[torch.Tensor, bool]:
+    """Return ``image`` as ``(N, 3, H, W)`` floats and whether a batch axis was added.
+
+    Raises
+    ------
+    ValueError
+        If ``image`` is not a floating tensor shaped ``(N, 3, H, W)`` or ``(3, H, W)``.
+    """
+    if not isinstance(image, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(image).__name__}")
+    if not image.is_floating_point():
+        raise ValueError(f"{name} must be a float tensor with values in [0, 1], got dtype {image.dtype}")
+    added_batch = image.dim() == 3
+    if added_batch:
+        image = image.unsqueeze(0)
+    if image.dim() != 4:
+        raise ValueError(f"{name} must be shaped (N, 3, H, W) or (3, H, W), got {tuple(image.shape)}")
+    if image.shape[1] != 3:
+        raise ValueError(
+            f"{name} must have 3 colour channels (RGB), got {image.shape[1]} channels in shape {tuple(image.shape)}"
+        )
+    return image, added_batch
+
+
+def check_mask(mask: torch.Tensor, image: torch.Tensor, name: str = "mask") -> torch.Tensor:
+    """Return ``mask`` as a float ``(N, 1, H, W)`` tensor matching ``image`` (device, dtype, batch).
+
+    Parameters
+    ----------
+    mask : torch.Tensor
+        ``(N, 1, H, W)``, or one mask shaped ``(H, W)``, ``(1, H, W)`` or ``(1, 1, H, W)``
+        (shared by the whole batch); bool or 0./1. values, 1/True = missing pixel.
+    image : torch.Tensor
+        The ``(N, 3, H, W)`` batch the mask belongs to.
+
+    Raises
+    ------
+    ValueError
+        If the mask's size differs from the image's, its batch size does not fit, it has more
+        than one channel, or its values are not 0 and 1.
+    """
+    if not isinstance(mask, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(mask).__name__}")
+    if mask.dim() == 2:
+        mask = mask[None, None]
+    elif mask.dim() == 3 and mask.shape[0] == 1:
+        mask = mask[None]
+    if mask.dim() != 4 or mask.shape[1] != 1:
+        raise ValueError(f"{name} must be shaped (N, 1, H, W) or (H, W), got {tuple(mask.shape)}")
+    if mask.shape[-2:] != image.shape[-2:]:
+        raise ValueError(
+            f"{name} size {tuple(mask.shape[-2:])} does not match the image size {tuple(image.shape[-2:])}"
+        )
+    if mask.shape[0] not in (1, image.shape[0]):
+        raise ValueError(f"{name} has batch size {mask.shape[0]} but the image batch has {image.shape[0]} images")
+    if mask.dtype != torch.bool:
+        if not mask.is_floating_point():
+            mask = mask.to(torch.float32)
+        if not torch.all((mask == 0) | (mask == 1)):
+            raise ValueError(f"{name} must be binary (0 = known pixel, 1 = missing pixel); found other values")
+    mask = mask.to(device=image.device, dtype=image.dtype)
+    return mask.expand(image.shape[0], -1, -1, -1)
+
+
+def compose(image: torch.Tensor, prediction: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Paste ``prediction`` into the hole of ``image``: ``image * (1 - mask) + prediction * mask``.
+
+    Parameters
+    ----------
+    image, prediction : torch.Tensor
+        ``(N, 3, H, W)`` or ``(3, H, W)`` in ``[0, 1]``, the same shape.
+    mask : torch.Tensor
+        ``(N, 1, H, W)`` or ``(H, W)``, 1/True = missing pixel.
+
+    Returns
+    -------
+    torch.Tensor
+        The known pixels of ``image`` with the hole filled from ``prediction``, shaped like ``image``.
+    """
+    batch, added_batch = check_image(image, "image")
+    predicted, _ = check_image(prediction, "prediction")
+    if predicted.shape != batch.shape:
+        raise ValueError(
+            f"prediction shape {tuple(prediction.shape)} does not match image shape {tuple(image.shape)}"
+        )
+    hole = check_mask(mask, batch)
+    result = batch * (1 - hole) + predicted * hole
+    return result[0] if added_batch else result
+
+
+def center_hole_mask(size: int, hole: int | None = None, batch: int = 1, device=None) -> torch.Tensor:
+    """Return a ``(batch, 1, size, size)`` float mask with a centred square hole (``size // 2`` by default)."""
+    hole = size // 2 if hole is None else int(hole)
+    if not 0 < hole <= size:
+        raise ValueError(f"hole must be between 1 and size={size}, got {hole}")
+    mask = torch.zeros(batch, 1, size, size, device=device)
+    start = (size - hole) // 2
+    mask[:, :, start : start + hole, start : start + hole] = 1.0
+    return mask
+
+
+class InpaintingModel(nn.Module):
+    """Base class of the three context encoders.
+
+    Subclasses set :attr:`image_size`, implement :meth:`generate` (the network on validated
+    inputs) and may override :meth:`discriminator_view` and :meth:`check_inputs`.
+    """
+
+    #: The side of the square images the model is built for.
+    image_size: int = 224
+    #: Whether :meth:`forward` accepts ``mask=None`` (only Model 1, whose hole is fixed).
+    mask_optional: bool = False
+
+    def forward(self, image: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Inpaint ``image`` where ``mask`` is 1 and return the full-size prediction in ``[0, 1]``.
+
+        Parameters
+        ----------
+        image : torch.Tensor
+            ``(N, 3, H, W)`` or ``(3, H, W)`` in ``[0, 1]``; pixels under the mask are ignored.
+        mask : torch.Tensor
+            ``(N, 1, H, W)`` or ``(H, W)``, 1/True = missing pixel.
+
+        Returns
+        -------
+        torch.Tensor
+            ``(N, 3, H, W)`` (or ``(3, H, W)``) prediction in ``[0, 1]``; combine it with the known
+            pixels through :func:`compose`.
+        """
+        batch, added_batch = check_image(image)
+        if mask is None:
+            if not self.mask_optional:
+                raise ValueError(f"{type(self).__name__} needs a mask (1 = missing pixel); got mask=None")
+            mask = center_hole_mask(batch.shape[-1], batch=batch.shape[0], device=batch.device)
+        hole = check_mask(mask, batch)
+        self.check_inputs(batch, hole)
+        prediction = self.generate(batch, hole)
+        return prediction[0] if added_batch else prediction
+
+    def check_inputs(self, image: torch.Tensor, mask: torch.Tensor) -> None:
+        """Raise :class:`ValueError` when the model cannot handle this image size or mask."""
+        minimum = getattr(self, "min_image_size", None)
+        if minimum is not None and min(image.shape[-2:]) < minimum:
+            raise ValueError(
+                f"{type(self).__name__} needs images of at least {minimum}x{minimum} pixels "
+                f"(built for {self.image_size}), got {tuple(image.shape[-2:])}"
+            )
+
+    def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:  # pragma: no cover
+        """Run the network on a validated ``(N, 3, H, W)`` image and ``(N, 1, H, W)`` float mask."""
+        raise NotImplementedError
+
+    def erase(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Return the ImageNet-normalised image with the hole set to 0 (the ImageNet mean colour)."""
+        return imagenet_normalize(image) * (1 - mask)
+
+    def discriminator_view(self, images: torch.Tensor) -> torch.Tensor:
+        """Return what this model's discriminator judges (the whole image by default)."""
+        return images
+
+    def example_inputs(self, batch: int = 1, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return a grey ``(batch, 3, S, S)`` image and a centre-hole mask of the model's size ``S``."""
+        size = self.image_size
+        image = torch.full((batch, 3, size, size), 0.5, device=device)
+        return image, center_hole_mask(size, batch=batch, device=device)
+
+    def summary(self, input_size=None) -> ModelSummary:
+        """Return a per-layer table of output shapes and parameter counts (see :func:`summary`)."""
+        return summary(self, input_size)
+
+    def extra_repr(self) -> str:
+        return f"image_size={self.image_size}"

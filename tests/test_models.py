@@ -1,0 +1,344 @@
+"""Tests for inpaintlib.models: shapes, parameter counts, input checks, weights, gradients."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from torch import nn
+from torchvision.models import alexnet
+
+from inpaintlib.losses import JointLoss, discriminator_loss
+from inpaintlib.models import (
+    MODEL_NAMES,
+    MODEL_SPECS,
+    AlexNetContextEncoder,
+    CenterContextEncoder,
+    ChannelWiseFC,
+    GlobalDiscriminator,
+    MaskedContextEncoder,
+    PatchDiscriminator,
+    PretrainedWeightsWarning,
+    alexnet_cache_path,
+    build_discriminator,
+    build_model,
+    center_hole_mask,
+    compose,
+    load_alexnet_features,
+    summary,
+)
+
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+MODEL_OPTIONS = {"center": {}, "masked": {}, "alexnet": {"weights": None}}
+
+
+@pytest.fixture(scope="module")
+def models():
+    torch.manual_seed(0)
+    return {name: build_model(name, **MODEL_OPTIONS[name]) for name in MODEL_NAMES}
+
+
+def random_batch(size: int, batch: int = 1, seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    image = torch.rand(batch, 3, size, size, generator=generator)
+    return image, center_hole_mask(size, batch=batch)
+
+
+# --------------------------------------------------------------------------- channel-wise FC
+
+
+@pytest.mark.parametrize(("channels", "size", "weights"), [(256, 6, 331_776), (384, 5, 240_000)])
+def test_channel_wise_fc_has_m_n4_weights_and_m_n2_biases(channels, size, weights):
+    layer = ChannelWiseFC(channels, size)
+    assert layer.weight.numel() == weights == channels * size**4
+    assert layer.bias.numel() == channels * size**2
+    assert sum(p.numel() for p in ChannelWiseFC(channels, size, bias=False).parameters()) == weights
+
+
+def test_channel_wise_fc_does_not_mix_channels():
+    layer = ChannelWiseFC(3, 4)
+    features = torch.randn(2, 3, 4, 4, requires_grad=True)
+    layer(features)[:, 1].sum().backward()
+    assert features.grad[:, 1].abs().sum() > 0
+    assert torch.all(features.grad[:, [0, 2]] == 0)
+
+
+def test_channel_wise_fc_matches_one_dense_layer_per_channel():
+    layer = ChannelWiseFC(2, 3)
+    features = torch.randn(4, 2, 3, 3)
+    out = layer(features)
+    for channel in range(2):
+        flat = features[:, channel].reshape(4, 9)
+        expected = flat @ layer.weight[channel] + layer.bias[channel]
+        torch.testing.assert_close(out[:, channel].reshape(4, 9), expected)
+
+
+def test_channel_wise_fc_trains_on_a_batch_of_one_and_rejects_wrong_shapes():
+    layer = ChannelWiseFC(8, 5, dropout=0.5).train()
+    assert layer(torch.randn(1, 8, 5, 5)).shape == (1, 8, 5, 5)
+    with pytest.raises(ValueError, match=r"\(N, 8, 5, 5\)"):
+        layer(torch.randn(1, 8, 6, 6))
+    with pytest.raises(ValueError, match="dropout"):
+        ChannelWiseFC(8, 5, dropout=1.5)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+@pytest.mark.parametrize("batch", [1, 2])
+def test_generator_and_discriminator_shapes_in_train_mode(models, name, batch):
+    model = models[name].train()
+    discriminator = build_discriminator(name).train()
+    image, mask = random_batch(model.image_size, batch)
+    prediction = model(image, mask)
+    assert prediction.shape == image.shape
+    assert prediction.min() >= 0 and prediction.max() <= 1
+    logits = discriminator(model.discriminator_view(compose(image, prediction, mask)))
+    expected = (batch, 1) if name == "center" else (batch, 1, 28, 28)
+    assert logits.shape == expected
+
+
+def test_model_image_sizes_follow_the_contract(models):
+    assert [models[name].image_size for name in MODEL_NAMES] == [128, 224, 224]
+    assert {name: spec.image_size for name, spec in MODEL_SPECS.items()} == {"center": 128, "masked": 224, "alexnet": 224}
+    assert MODEL_SPECS["center"].mask_kinds == ("center",)
+    assert {"blocks", "free_form"} <= set(MODEL_SPECS["masked"].mask_kinds)
+
+
+def test_center_model_predicts_the_64x64_centre_and_keeps_the_context(models):
+    model = models["center"].eval()
+    image, _ = random_batch(128, 2)
+    with torch.no_grad():
+        full = model(image)
+        hole = model.predict_hole(image)
+    assert hole.shape == (2, 3, 64, 64)
+    torch.testing.assert_close(full[..., 32:96, 32:96], hole)
+    outside = torch.ones(128, 128, dtype=torch.bool)
+    outside[32:96, 32:96] = False
+    torch.testing.assert_close(full[..., outside], image[..., outside])
+    assert model.discriminator_view(full).shape == (2, 3, 64, 64)
+
+
+def test_center_model_fills_a_hole_without_a_mask_like_with_the_centre_mask(models):
+    model = models["center"].eval()
+    image, mask = random_batch(128)
+    with torch.no_grad():
+        torch.testing.assert_close(model(image), model(image, mask))
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_models_ignore_the_pixels_under_the_mask(models, name):
+    model = models[name].eval()
+    image, mask = random_batch(model.image_size)
+    changed = torch.where(mask.bool(), torch.rand_like(image), image)
+    with torch.no_grad():
+        torch.testing.assert_close(model(image, mask), model(changed, mask))
+
+
+def test_masked_model_sees_the_mask_as_a_fourth_channel(models):
+    model = models["masked"]
+    assert model.encoder.conv1.in_channels == 4
+    assert model.bottleneck.channel_fc.weight.numel() == 384 * 5**4
+    assert model.decoder.block1.deconv.in_channels == 384
+
+
+def test_alexnet_model_bottleneck_and_decoder_sizes(models):
+    rows = {row.name: row for row in summary(models["alexnet"]).rows}
+    assert rows["encoder.pool5"].output_shape == (1, 256, 6, 6)
+    assert rows["bottleneck.channel_fc"].num_params == 256 * 6**4 + 256 * 6**2
+    sizes = [rows[f"decoder.block{i}.deconv"].output_shape[-1] for i in range(1, 5)]
+    assert sizes + [rows["decoder.deconv5"].output_shape[-1]] == [14, 28, 56, 112, 224]
+
+
+def test_single_image_without_batch_axis(models):
+    model = models["masked"].eval()
+    image, mask = random_batch(224)
+    with torch.no_grad():
+        out = model(image[0], mask[0, 0])
+    assert out.shape == (3, 224, 224)
+
+
+def test_discriminator_sizes_and_patch_receptive_field():
+    global_disc = GlobalDiscriminator()
+    assert global_disc.flat_features == 512 * 5 * 5
+    assert global_disc.head.fc1.in_features == 12_800
+    patch = PatchDiscriminator().eval()
+    image = torch.zeros(1, 3, 64, 64, requires_grad=True)
+    patch(image)[0, 0, 4, 4].backward()
+    rows = torch.nonzero(image.grad.abs().sum(dim=(0, 1, 3))).flatten()
+    cols = torch.nonzero(image.grad.abs().sum(dim=(0, 1, 2))).flatten()
+    assert rows.max() - rows.min() + 1 == 23 == PatchDiscriminator.receptive_field
+    assert cols.max() - cols.min() + 1 == 23
+
+
+# --------------------------------------------------------------------------- summary, compose, registry
+
+
+def test_summary_lists_layers_shapes_and_parameter_counts(models):
+    model = models["masked"].train()
+    table = model.summary()
+    assert model.training, "summary must restore the training mode"
+    assert table.total_params == sum(p.numel() for p in model.parameters())
+    assert sum(row.num_params for row in table.rows) == table.total_params
+    assert table.find("bottleneck.channel_fc").output_shape == (1, 384, 5, 5)
+    assert table.output_shape == (1, 3, 224, 224)
+    text = str(table)
+    channel_fc_line = next(line for line in text.splitlines() if "ChannelWiseFC" in line)
+    assert "1x384x5x5" in channel_fc_line and channel_fc_line.endswith("249,600")
+    assert f"{table.total_params:,}" in text
+    assert table._repr_html_().startswith("<table>")
+    assert summary(PatchDiscriminator()).output_shape == (1, 1, 28, 28)
+
+
+def test_compose_keeps_known_pixels_and_fills_the_hole():
+    image = torch.zeros(1, 3, 8, 8)
+    prediction = torch.ones(1, 3, 8, 8)
+    mask = torch.zeros(8, 8)
+    mask[2:4, 2:4] = 1
+    result = compose(image, prediction, mask)
+    assert result.sum() == 3 * 4
+    assert torch.all(result[..., 2:4, 2:4] == 1)
+    assert compose(image[0], prediction[0], mask.bool()).shape == (3, 8, 8)
+
+
+def test_build_model_names_aliases_and_errors():
+    assert isinstance(build_model("model1"), CenterContextEncoder)
+    assert isinstance(build_model("Masked"), MaskedContextEncoder)
+    assert isinstance(build_discriminator("center"), GlobalDiscriminator)
+    assert isinstance(build_discriminator("model3"), PatchDiscriminator)
+    with pytest.raises(ValueError, match="'center', 'masked', 'alexnet'"):
+        build_model("unet")
+    with pytest.raises(ValueError, match="valid names"):
+        build_discriminator("resnet")
+
+
+# --------------------------------------------------------------------------- bad inputs
+
+
+def test_bad_inputs_give_clear_errors(models):
+    center, masked = models["center"], models["masked"]
+    image, mask = random_batch(224)
+    with pytest.raises(ValueError, match="3 colour channels"):
+        masked(torch.rand(1, 4, 224, 224), mask)
+    with pytest.raises(ValueError, match=r"mask size \(128, 128\) does not match"):
+        masked(image, center_hole_mask(128))
+    with pytest.raises(ValueError, match="binary"):
+        masked(image, mask * 0.5)
+    with pytest.raises(ValueError, match="needs a mask"):
+        masked(image)
+    with pytest.raises(ValueError, match="128x128"):
+        center(image, mask)
+    with pytest.raises(ValueError, match="224x224"):
+        masked(torch.rand(1, 3, 128, 128), center_hole_mask(128))
+    off_centre = torch.zeros(128, 128)
+    off_centre[:10, :10] = 1
+    with pytest.raises(ValueError, match="central 64x64"):
+        center(torch.rand(1, 3, 128, 128), off_centre)
+    with pytest.raises(ValueError, match="batch size 3"):
+        masked(torch.rand(2, 3, 224, 224), center_hole_mask(224, batch=3))
+    with pytest.raises(ValueError, match="128x128 images only"):
+        CenterContextEncoder(image_size=224)
+    with pytest.raises(ValueError, match="64x64 patches"):
+        GlobalDiscriminator()(torch.rand(1, 3, 128, 128))
+
+
+# --------------------------------------------------------------------------- AlexNet weights
+
+
+@pytest.fixture()
+def empty_hub(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+    return tmp_path / "hub"
+
+
+def test_alexnet_weights_load_from_a_local_file(tmp_path):
+    reference = alexnet(weights=None)
+    path = tmp_path / "alexnet.pth"
+    torch.save(reference.state_dict(), path)
+    model = AlexNetContextEncoder(weights=path)
+    assert model.weights_used == str(path)
+    torch.testing.assert_close(model.encoder.conv1.weight, reference.features[0].weight)
+    torch.testing.assert_close(model.encoder.conv5.bias, reference.features[10].bias)
+
+
+def test_alexnet_weights_come_from_torchvisions_cache_without_download(empty_hub):
+    reference = alexnet(weights=None)
+    cached = alexnet_cache_path()
+    assert cached.name == "alexnet-owt-7be5be79.pth" and cached.parent == empty_hub / "checkpoints"
+    cached.parent.mkdir(parents=True)
+    torch.save(reference.state_dict(), cached)
+    features, used = load_alexnet_features("DEFAULT")
+    assert used == "imagenet"
+    torch.testing.assert_close(features.conv2.weight, reference.features[3].weight)
+
+
+def test_alexnet_falls_back_to_random_weights_with_one_warning(empty_hub):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = build_model("alexnet")
+    relevant = [w for w in caught if issubclass(w.category, PretrainedWeightsWarning)]
+    assert len(relevant) == 1
+    assert "alexnet-owt-7be5be79.pth" in str(relevant[0].message) and "RANDOM" in str(relevant[0].message)
+    assert model.weights_used == "random"
+
+
+def test_alexnet_weights_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.pth"):
+        load_alexnet_features(tmp_path / "missing.pth")
+    bad = tmp_path / "bad.pth"
+    torch.save({"something.weight": torch.zeros(2)}, bad)
+    with pytest.raises(ValueError, match="does not hold AlexNet weights"):
+        load_alexnet_features(bad)
+    with pytest.raises(ValueError, match="weights must be"):
+        load_alexnet_features(3)
+
+
+def test_frozen_encoder_gets_no_gradients():
+    model = AlexNetContextEncoder(weights=None, freeze_encoder=True)
+    image, mask = random_batch(224)
+    model(image, mask).mean().backward()
+    assert all(p.grad is None and not p.requires_grad for p in model.encoder.parameters())
+    assert all(p.grad is not None for p in model.decoder.parameters())
+    assert summary(model).trainable_params < summary(model).total_params
+
+
+# --------------------------------------------------------------------------- gradients
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_gradients_reach_every_trainable_parameter(models, name):
+    model = models[name].train()
+    discriminator = build_discriminator(name).train()
+    model.zero_grad()
+    image, mask = random_batch(model.image_size, 2 if name == "center" else 1)
+    prediction = model(image, mask)
+    fake = model.discriminator_view(compose(image, prediction, mask))
+    terms = JointLoss()(prediction, image, mask, discriminator(fake))
+    terms.total.backward()
+    for param_name, parameter in model.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, param_name
+    discriminator.zero_grad()
+    real_logits = discriminator(model.discriminator_view(image))
+    discriminator_loss(real_logits, discriminator(fake.detach())).backward()
+    for param_name, parameter in discriminator.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, param_name
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_models_run_on_cuda(name):
+    model = build_model(name, **MODEL_OPTIONS[name]).cuda()
+    discriminator = build_discriminator(name).cuda()
+    image, mask = random_batch(model.image_size, 2)
+    prediction = model(image.cuda(), mask)  # the mask follows the image's device
+    assert prediction.is_cuda
+    assert discriminator(model.discriminator_view(prediction)).is_cuda
+
+
+def test_models_are_modules_with_a_summary_method(models):
+    for model in models.values():
+        assert isinstance(model, nn.Module)
+        assert model.summary().rows
