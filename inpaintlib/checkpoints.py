@@ -20,6 +20,7 @@ A checkpoint is one file holding a dict of tensors and plain Python values only:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
@@ -44,9 +45,44 @@ BEST = "best.pt"
 LAST = "last.pt"
 
 
+def _current_umask() -> int:
+    """Return the process's umask (without changing it for long)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb"):
+    """Open a temporary file next to ``path`` for writing; move it onto ``path`` only when the block succeeds.
+
+    A crash, an exception or a full disk in the block leaves any existing ``path`` untouched and
+    no temporary file behind.
+
+    Examples
+    --------
+    >>> with atomic_write("notes.txt", "w") as stream:  # doctest: +SKIP
+    ...     stream.write("done")
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual permissions
+        newline = "" if "b" not in mode else None
+        with os.fdopen(handle, mode, **({"encoding": "utf-8", "newline": newline} if "b" not in mode else {})) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
 class CheckpointError(ValueError):
     """A file that is not a usable inpaintlib checkpoint (corrupted, truncated, foreign or unsafe)."""
-
 
 def _check_plain(value: Any, where: str) -> None:
     """Raise :class:`TypeError` unless ``value`` holds only tensors and plain Python values."""
@@ -94,18 +130,8 @@ def save_checkpoint(path: str | os.PathLike, **parts: Any) -> Path:
         _check_plain(checkpoint, "checkpoint")
     except TypeError as error:
         raise ValueError(str(error)) from error
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(checkpoint, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with atomic_write(path, "wb") as stream:
+        torch.save(checkpoint, stream)
     return path
 
 

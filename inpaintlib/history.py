@@ -25,11 +25,8 @@ is stored as ``None``.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -45,24 +42,15 @@ HISTORY_CSV = "history.csv"
 
 def _clean(value) -> float | None:
     """Return ``value`` as a float, or ``None`` when it is missing."""
-    if value is None:
-        return None
-    value = float(value)
-    return value
+    return None if value is None else float(value)
 
 
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    from inpaintlib.checkpoints import atomic_write
+
+    with atomic_write(path, "w") as stream:
+        stream.write(text)
 
 
 @dataclass

@@ -263,8 +263,9 @@ def _draw_blocks(
     count = torch.randint(counts[0], counts[1] + 1, (n,), generator=generator)
     side = torch.randint(sides[0], sides[1] + 1, (n, most), generator=generator)
     corner = torch.rand((n, most, 2), generator=generator)
-    top = (corner[..., 0] * (height - side + 1)).floor().long()
-    left = (corner[..., 1] * (width - side + 1)).floor().long()
+    # floor(u * (room + 1)) is uniform on 0..room; the minimum guards against float rounding up.
+    top = torch.minimum((corner[..., 0] * (height - side + 1)).floor().long(), height - side)
+    left = torch.minimum((corner[..., 1] * (width - side + 1)).floor().long(), width - side)
     active = torch.arange(most) < count[:, None]
     rows = torch.arange(height)
     cols = torch.arange(width)

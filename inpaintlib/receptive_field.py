@@ -81,6 +81,7 @@ __all__ = [
     "plot_unit_boxes",
     "receptive_field",
     "receptive_field_explorer",
+    "region_fraction",
     "report_recurrence",
     "unit_region",
 ]
@@ -1046,6 +1047,41 @@ def coverage_map(table: ReceptiveFieldTable) -> np.ndarray:
     return result
 
 
+def region_fraction(table: ReceptiveFieldTable, mask) -> np.ndarray:
+    """Return, for every output unit, the fraction of its (clipped) region where ``mask`` is 1.
+
+    With an inpainting mask (1 = missing pixel) this says how much of each patch
+    verdict of a patch discriminator is about generated pixels: 1 for a unit that
+    sees only the hole, 0 for one that sees only known pixels.
+
+    Parameters
+    ----------
+    table : ReceptiveFieldTable
+        From :func:`receptive_field` for a 2-d input of the mask's size.
+    mask : torch.Tensor or numpy.ndarray
+        ``(H, W)`` (or ``(1, 1, H, W)``) array of 0s and 1s.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shaped like the output map, values in [0, 1].
+    """
+    array = mask.detach().cpu().numpy() if isinstance(mask, torch.Tensor) else np.asarray(mask)
+    array = np.squeeze(array).astype(np.float64)
+    if array.shape != table.input_size:
+        raise ValueError(f"mask has shape {array.shape} but the table is for a {_fmt_size(table.input_size)} input")
+    integral = np.zeros((array.shape[0] + 1, array.shape[1] + 1))
+    integral[1:, 1:] = array.cumsum(0).cumsum(1)
+    fractions = np.zeros(table.output_size)
+    for i in range(table.output_size[0]):
+        for j in range(table.output_size[1]):
+            (top, bottom), (left, right) = unit_region(table, (i, j))
+            total = (integral[bottom + 1, right + 1] - integral[top, right + 1] - integral[bottom + 1, left]
+                     + integral[top, left])
+            fractions[i, j] = total / ((bottom - top + 1) * (right - left + 1))
+    return fractions
+
+
 def _unit_tuple(unit, output_size) -> tuple[int, ...]:
     if isinstance(unit, (int, np.integer)) and not isinstance(unit, bool):
         unit = (int(unit),) * len(output_size)
@@ -1527,9 +1563,9 @@ def _draw_measurement(result: EmpiricalReceptiveField, image, ax, title=None):
     from matplotlib.colors import PowerNorm
 
     picture = _display_image(image)
-    ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None)
+    ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None, interpolation="nearest")
     heat = np.ma.masked_where(result.gradient <= 0, result.gradient / result.gradient.max())
-    ax.imshow(heat, cmap="magma", alpha=0.65, norm=PowerNorm(0.4, vmin=0, vmax=1))
+    ax.imshow(heat, cmap="magma", alpha=0.65, norm=PowerNorm(0.4, vmin=0, vmax=1), interpolation="nearest")
     ax.add_patch(_rectangle(result.expected_bounds, edgecolor="cyan", linewidth=1.5, linestyle="--",
                             label="analytic region"))
     ax.add_patch(_rectangle(result.bounds, edgecolor="yellow", linewidth=1.5, label="non-zero gradient"))
@@ -1598,7 +1634,7 @@ def plot_unit_boxes(table: ReceptiveFieldTable, image, units, *, ax=None, colors
 
     ax = _axes(ax)
     picture = _display_image(image)
-    ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None)
+    ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None, interpolation="nearest")
     colors = list(colors) if colors is not None else plt.rcParams["axes.prop_cycle"].by_key()["color"]
     if show_centres:
         final = table.final
@@ -1606,6 +1642,8 @@ def plot_unit_boxes(table: ReceptiveFieldTable, image, units, *, ax=None, colors
         cols = [float(final.start[1] + j * final.jump[1]) for j in range(final.output_size[1])]
         grid_r, grid_c = np.meshgrid(rows, cols, indexing="ij")
         ax.scatter(grid_c.ravel(), grid_r.ravel(), s=4, c="white", alpha=0.7, linewidths=0)
+    height, width = table.input_size
+    top, left, bottom, right = 0, 0, height - 1, width - 1
     for i, unit in enumerate(units):
         color = colors[i % len(colors)]
         full = unit_region(table, unit, clip=False)
@@ -1613,10 +1651,11 @@ def plot_unit_boxes(table: ReceptiveFieldTable, image, units, *, ax=None, colors
         ax.add_patch(_rectangle(clipped, edgecolor=color, linewidth=2, label=f"unit {tuple(unit)}"))
         if full != clipped:
             ax.add_patch(_rectangle(full, edgecolor=color, linewidth=1, linestyle="--"))
-    height, width = table.input_size
-    pad = max(max(table.final.rf) // 2, 1)
-    ax.set_xlim(-0.5 - pad, width - 0.5 + pad)
-    ax.set_ylim(height - 0.5 + pad, -0.5 - pad)
+        top, bottom = min(top, full[0][0]), max(bottom, full[0][1])
+        left, right = min(left, full[1][0]), max(right, full[1][1])
+    margin = 0.02 * max(height, width)
+    ax.set_xlim(left - 0.5 - margin, right + 0.5 + margin)
+    ax.set_ylim(bottom + 0.5 + margin, top - 0.5 - margin)
     ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
     ax.set_title(f"receptive fields of {len(units)} units ({_fmt_axes(table.final.rf)} px)")
     return ax
@@ -1642,7 +1681,7 @@ def plot_patch_sizes(image, tables: Mapping[str, ReceptiveFieldTable], *, ax=Non
 
     ax = _axes(ax)
     picture = _display_image(image)
-    ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None)
+    ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None, interpolation="nearest")
     height, width = picture.shape[:2]
     colors = list(colors) if colors is not None else plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (label, table) in enumerate(tables.items()):
@@ -1697,7 +1736,7 @@ def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True
 
     def show(row: int, col: int):
         result = probe.measure((row, col), x)
-        fig, ax = plt.subplots(figsize=(5, 5))
+        fig, ax = plt.subplots(figsize=(4.5, 4.5))
         _draw_measurement(result, image, ax)
         if not _inline_backend():
             plt.close(fig)

@@ -41,7 +41,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -1010,7 +1010,11 @@ class Trainer:
             return lambda **kwargs: None
         from tqdm.auto import tqdm
 
-        return lambda **kwargs: tqdm(unit="step", dynamic_ncols=True, **kwargs)
+        def make(**kwargs):
+            kwargs.setdefault("unit", "step")
+            return tqdm(dynamic_ncols=True, **kwargs)
+
+        return make
 
     def fit(
         self,

@@ -20,6 +20,7 @@ from inpaintlib.data import (
     check_image,
     denormalize,
     find_layout,
+    image_names,
     list_images,
     load_dataset,
     load_image,
@@ -535,3 +536,14 @@ def test_loader_with_workers(tmp_path):
     dataset = ImageFolderDataset(tmp_path, size=SIZE)
     batches = list(make_loader(dataset, batch_size=3, shuffle=False, num_workers=2))
     assert torch.equal(torch.cat(batches), torch.stack([dataset[i] for i in range(6)]))
+
+
+def test_image_names_follow_subsets_and_views(tmp_path, no_local_copy):
+    make_folder(tmp_path, 5)
+    split = load_dataset(tmp_path, size=SIZE, amplify=2, verbose=False)
+    names = image_names(split.train)
+    assert len(names) == 8 and names[0].endswith("#view0") and names[1].endswith("#view1")
+    assert image_names(split.val)[0].endswith(".jpg")
+    sample = load_dataset("sample", size=SIZE, sample_count=10, verbose=False)
+    assert set(image_names(sample.train)).isdisjoint(image_names(sample.val))
+    assert all("#crop" in name for name in image_names(sample.val))

@@ -62,7 +62,8 @@ def test_hole_loss_ignores_context_pixels_and_is_the_mse_inside_the_hole():
 
 def test_image_loss_is_plain_mse_and_needs_no_mask():
     target, prediction = images(), images(seed=1)
-    torch.testing.assert_close(reconstruction_loss(prediction, target, region="image"), ((prediction - target) ** 2).mean())
+    expected = ((prediction - target) ** 2).mean()
+    torch.testing.assert_close(reconstruction_loss(prediction, target, region="image"), expected)
 
 
 def test_overlap_weights_the_inner_border_of_the_hole():

@@ -6,6 +6,7 @@ import warnings
 
 import pytest
 import torch
+import torch.fx
 from torch import nn
 from torchvision.models import alexnet
 
@@ -103,7 +104,8 @@ def test_generator_and_discriminator_shapes_in_train_mode(models, name, batch):
 
 def test_model_image_sizes_follow_the_contract(models):
     assert [models[name].image_size for name in MODEL_NAMES] == [128, 224, 224]
-    assert {name: spec.image_size for name, spec in MODEL_SPECS.items()} == {"center": 128, "masked": 224, "alexnet": 224}
+    sizes = {name: spec.image_size for name, spec in MODEL_SPECS.items()}
+    assert sizes == {"center": 128, "masked": 224, "alexnet": 224}
     assert MODEL_SPECS["center"].mask_kinds == ("center",)
     assert {"blocks", "free_form"} <= set(MODEL_SPECS["masked"].mask_kinds)
 
@@ -172,6 +174,12 @@ def test_discriminator_sizes_and_patch_receptive_field():
     cols = torch.nonzero(image.grad.abs().sum(dim=(0, 1, 2))).flatten()
     assert rows.max() - rows.min() + 1 == 23 == PatchDiscriminator.receptive_field
     assert cols.max() - cols.min() + 1 == 23
+
+
+def test_discriminators_can_be_traced_for_receptive_field_analysis():
+    traced = torch.fx.symbolic_trace(PatchDiscriminator())
+    assert traced(torch.rand(1, 3, 224, 224)).shape == (1, 1, 28, 28)
+    assert torch.fx.symbolic_trace(GlobalDiscriminator())(torch.rand(1, 3, 64, 64)).shape == (1, 1)
 
 
 # --------------------------------------------------------------------------- summary, compose, registry

@@ -25,6 +25,7 @@ from inpaintlib.receptive_field import (  # noqa: E402
     plot_unit_boxes,
     receptive_field,
     receptive_field_explorer,
+    region_fraction,
     report_recurrence,
     unit_region,
 )
@@ -493,3 +494,17 @@ def test_coverage_map_counts_the_units_that_see_each_pixel():
         (bottom - top + 1) * (right - left + 1)
         for (top, bottom), (left, right) in (unit_region(table, (i, j)) for i in range(28) for j in range(28))
     )
+
+
+def test_region_fraction_of_a_centre_hole():
+    table = receptive_field(report_discriminator(), 224)
+    hole = torch.zeros(224, 224)
+    hole[56:168, 56:168] = 1  # a 112x112 centre hole
+    fractions = region_fraction(table, hole)
+    assert fractions.shape == (28, 28)
+    # Unit i sees rows 8i-11 .. 8i+11: entirely inside the hole for i = 9..19, partly for i = 6..22.
+    assert (fractions == 1).sum() == 11 * 11
+    assert (fractions > 0).sum() == 17 * 17
+    assert fractions[0, 0] == 0.0
+    with pytest.raises(ValueError, match="mask has shape"):
+        region_fraction(table, torch.zeros(64, 64))

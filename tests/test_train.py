@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import sys
 
 import pytest
 import torch
@@ -86,6 +89,22 @@ class InterruptAt(TinyGenerator):
         return super().forward(image, mask)
 
 
+class CtrlCAt(TinyGenerator):
+    """Sends this process a SIGINT (Ctrl-C) during the ``call``-th training forward pass."""
+
+    def __init__(self, call: int) -> None:
+        super().__init__()
+        self.call = call
+        self.calls = 0
+
+    def forward(self, image, mask):
+        if self.training:
+            self.calls += 1
+            if self.calls == self.call:
+                os.kill(os.getpid(), signal.SIGINT)
+        return super().forward(image, mask)
+
+
 class Images(torch.utils.data.Dataset):
     def __init__(self, count: int, seed: int) -> None:
         self.images = torch.rand(count, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(seed))
@@ -97,9 +116,15 @@ class Images(torch.utils.data.Dataset):
         return self.images[index]
 
 
-def make_trainer(out_dir, generator=None, config=None, resume=False, discriminator="default", **kwargs):
+def make_trainer(
+    out_dir, generator=None, config=None, resume=False, discriminator="default", progress=False, **kwargs
+):
     torch.manual_seed(0)
-    generator = generator if generator is not None else TinyGenerator()
+    reference = TinyGenerator()  # every variant starts from the same weights
+    if generator is None:
+        generator = reference
+    else:
+        generator.load_state_dict(reference.state_dict())
     if discriminator == "default":
         discriminator = TinyDiscriminator()
     config = config or TrainConfig(epochs=2, batch_size=4, mask_kinds=["center", "blocks"], seed=3)
@@ -111,7 +136,7 @@ def make_trainer(out_dir, generator=None, config=None, resume=False, discriminat
         config,
         out_dir=out_dir,
         resume=resume,
-        progress=False,
+        progress=progress,
         model_name="tiny",
         **kwargs,
     )
@@ -330,6 +355,25 @@ def test_keyboard_interrupt_saves_last_checkpoint(tmp_path):
     checkpoint = load_checkpoint(tmp_path / "last.pt")
     assert (checkpoint["epoch"], checkpoint["step"]) == (1, 1)
     assert checkpoint["history"]["stop_reason"] == "interrupted"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to self is POSIX-only")
+def test_ctrl_c_finishes_the_step_saves_and_resumes_exactly(tmp_path):
+    config = TrainConfig(epochs=2, batch_size=4, mask_kinds=["center", "blocks"], seed=3, patience=None)
+    expected = make_trainer(tmp_path / "straight", config=config).fit()
+    trainer = make_trainer(tmp_path / "stopped", generator=CtrlCAt(call=2), config=config)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    checkpoint = load_checkpoint(tmp_path / "stopped" / "last.pt")
+    assert (checkpoint["epoch"], checkpoint["step"]) == (0, 2)  # the interrupted step was finished
+    resumed = make_trainer(tmp_path / "stopped", config=config, resume=True)
+    assert values(resumed.fit()) == values(expected)
+
+
+def test_progress_bars_show_running_losses(tmp_path, capsys):
+    make_trainer(tmp_path, config=TrainConfig(epochs=1, batch_size=4), progress=True).fit()
+    err = capsys.readouterr().err
+    assert "epoch 1" in err and "rec=" in err and "training" in err
 
 
 def test_amp_is_ignored_on_cpu_with_a_note(tmp_path):

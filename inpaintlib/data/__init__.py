@@ -34,7 +34,7 @@ from .images import (
     to_rgb,
 )
 from .layouts import DOMAINS, Layout, canonical_domain, find_layout, find_monet2photo, monet2photo_candidates
-from .load import SOURCES, DatasetSplit, load_dataset, split_indices
+from .load import SOURCES, DatasetSplit, image_names, load_dataset, split_indices
 from .loaders import EpochLoader, make_loader
 from .normalization import IMAGENET_MEAN, IMAGENET_STD, denormalize, normalize
 from .sample import DEFAULT_SAMPLE_COUNT, SAMPLE_PHOTOS, SampleDataset, sample_images, sample_sources
@@ -62,6 +62,7 @@ __all__ = [
     "denormalize",
     "find_layout",
     "find_monet2photo",
+    "image_names",
     "is_image_file",
     "list_images",
     "load_dataset",

@@ -13,6 +13,7 @@ from :mod:`inpaintlib.masks`), so the hole never gets rotated or sheared.
 from __future__ import annotations
 
 import json
+import operator
 import os
 from pathlib import Path
 from typing import Callable
@@ -153,6 +154,7 @@ class AmplifiedDataset(Dataset):
     def locate(self, index: int) -> tuple[int, int]:
         """Return ``(base_index, view)`` of item ``index``."""
         count = len(self)
+        index = operator.index(index)
         if not -count <= index < count:
             raise IndexError(f"index {index} is out of range for {count} views")
         return divmod(index % count, self.copies)

@@ -59,6 +59,22 @@ class DatasetSplit:
         return {"train": len(self.train), "val": len(self.val)}
 
 
+def image_names(dataset: Dataset) -> list[str]:
+    """Return a name for every item of ``dataset``: file paths, ``"<photo>#crop<i>"`` or ``"...#view<v>"``.
+
+    Works through :class:`~torch.utils.data.Subset` and :class:`AmplifiedDataset`; useful to compare
+    splits or to label results.
+    """
+    if isinstance(dataset, Subset):
+        names = image_names(dataset.dataset)
+        return [names[i] for i in dataset.indices]
+    if isinstance(dataset, AmplifiedDataset):
+        return [f"{name}#view{view}" for name in image_names(dataset.base) for view in range(dataset.copies)]
+    if hasattr(dataset, "paths"):
+        return [str(path) for path in dataset.paths]
+    return [f"#{i}" for i in range(len(dataset))]
+
+
 def split_indices(count: int, val_fraction: float = 0.2, seed: int = 0, limit: int | None = None) -> tuple[list[int], list[int]]:
     """Return sorted train and validation indices for ``count`` items, chosen by ``seed``.
 

@@ -11,6 +11,7 @@ version of each photo (OpenCV's edge-preserving ``cv2.stylization``) — a stand
 
 from __future__ import annotations
 
+import operator
 from functools import lru_cache
 
 import cv2
@@ -105,6 +106,7 @@ class SampleDataset(Dataset):
         return self.n
 
     def __getitem__(self, index: int) -> torch.Tensor:
+        index = operator.index(index)
         if not -self.n <= index < self.n:
             raise IndexError(f"index {index} is out of range for {self.n} crops")
         index %= self.n

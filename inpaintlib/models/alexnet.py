@@ -234,13 +234,6 @@ class AlexNetContextEncoder(InpaintingModel):
         for parameter in self.encoder.parameters():
             parameter.requires_grad_(not frozen)
 
-    def check_inputs(self, image: torch.Tensor, mask: torch.Tensor) -> None:
-        if tuple(image.shape[-2:]) != (self.image_size, self.image_size):
-            raise ValueError(
-                f"AlexNetContextEncoder needs 224x224 images, got {tuple(image.shape[-2:])}; "
-                "resize or crop the images to 224x224"
-            )
-
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.bottleneck(self.encoder(self.erase(image, mask))))
 

@@ -185,11 +185,11 @@ class InpaintingModel(nn.Module):
 
     def check_inputs(self, image: torch.Tensor, mask: torch.Tensor) -> None:
         """Raise :class:`ValueError` when the model cannot handle this image size or mask."""
-        minimum = getattr(self, "min_image_size", None)
-        if minimum is not None and min(image.shape[-2:]) < minimum:
+        size = self.image_size
+        if tuple(image.shape[-2:]) != (size, size):
             raise ValueError(
-                f"{type(self).__name__} needs images of at least {minimum}x{minimum} pixels "
-                f"(built for {self.image_size}), got {tuple(image.shape[-2:])}"
+                f"{type(self).__name__} needs {size}x{size} images, got {tuple(image.shape[-2:])}; "
+                f"resize or crop the images to {size}x{size}"
             )
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:  # pragma: no cover

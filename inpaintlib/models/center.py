@@ -119,11 +119,7 @@ class CenterContextEncoder(InpaintingModel):
         return slice(start, start + self.hole_size)
 
     def check_inputs(self, image: torch.Tensor, mask: torch.Tensor) -> None:
-        if tuple(image.shape[-2:]) != (self.image_size, self.image_size):
-            raise ValueError(
-                f"CenterContextEncoder needs 128x128 images (it fills their 64x64 centre), "
-                f"got {tuple(image.shape[-2:])}; resize or crop the images to 128x128"
-            )
+        super().check_inputs(image, mask)
         outside = mask.clone()
         outside[..., self.hole_slice, self.hole_slice] = 0
         if outside.any():

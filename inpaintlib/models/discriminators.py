@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import torch
+import torch.fx
 from torch import nn
 
 from inpaintlib.models.base import check_image
@@ -33,6 +34,8 @@ class _Discriminator(nn.Module):
         return summary(self, input_size)
 
     def _check(self, images: torch.Tensor) -> torch.Tensor:
+        if isinstance(images, torch.fx.Proxy):  # symbolic tracing (receptive-field analysis)
+            return images
         images, _ = check_image(images, "images")
         return images
 
@@ -106,7 +109,7 @@ class GlobalDiscriminator(_Discriminator):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Return ``(N, 1)`` logits (high = judged real) for ``(N, 3, 64, 64)`` patches in ``[0, 1]``."""
         images = self._check(images)
-        if tuple(images.shape[-2:]) != (self.input_size, self.input_size):
+        if not isinstance(images, torch.fx.Proxy) and tuple(images.shape[-2:]) != (self.input_size, self.input_size):
             raise ValueError(
                 f"GlobalDiscriminator was built for {self.input_size}x{self.input_size} patches, "
                 f"got {tuple(images.shape[-2:])}; pass model.discriminator_view(images)"

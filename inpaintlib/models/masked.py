@@ -132,13 +132,6 @@ class MaskedContextEncoder(InpaintingModel):
             paddings=[0, 0, 0, 0, 0],
         )
 
-    def check_inputs(self, image: torch.Tensor, mask: torch.Tensor) -> None:
-        if tuple(image.shape[-2:]) != (self.image_size, self.image_size):
-            raise ValueError(
-                f"MaskedContextEncoder needs 224x224 images, got {tuple(image.shape[-2:])}; "
-                "resize or crop the images to 224x224"
-            )
-
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         inputs = torch.cat([self.erase(image, mask), mask], dim=1)
         return self.decoder(self.bottleneck(self.encoder(inputs)))
