@@ -155,6 +155,7 @@ def evaluate(
     progress: bool = True,
     mask_options: Mapping | None = None,
     description: str | None = None,
+    method_kinds: Mapping[str, Sequence[str] | str] | None = None,
 ) -> EvaluationResult:
     """Run every method on every image with every mask kind and measure the results.
 
@@ -184,6 +185,10 @@ def evaluate(
         Options per kind for the mask sampler, e.g. ``{"blocks": {"count": (2, 4)}}``.
     description : str, optional
         What the data is, kept in the result (default: the dataset's ``description`` attribute).
+    method_kinds : dict, optional
+        ``name -> kinds`` for methods that can only fill some mask kinds (Model 1 fills the
+        centre square only): each listed method runs on those of ``mask_kinds`` only. Methods
+        not listed run on every kind.
 
     Returns
     -------
@@ -208,6 +213,16 @@ def evaluate(
     if image_size is not None and int(image_size) < 16:
         raise ValueError(f"image_size must be an integer of at least 16 pixels, got {image_size!r}")
 
+    runs_on = {name: list(kinds) for name in inpainters}
+    for name, allowed in (method_kinds or {}).items():
+        if name not in inpainters:
+            raise ValueError(f"method_kinds names {name!r}, which is not one of the methods {list(inpainters)}")
+        allowed = [allowed] if isinstance(allowed, str) else list(allowed)
+        unknown = [kind for kind in allowed if kind not in KINDS]
+        if unknown:
+            raise ValueError(f"method_kinds[{name!r}] names unknown mask kinds {unknown}; known kinds are {KINDS}")
+        runs_on[name] = [kind for kind in kinds if kind in allowed]
+
     get_image, count = _image_source(dataset)
     count = min(count, int(limit)) if limit is not None else count
     if count == 0:
@@ -215,6 +230,7 @@ def evaluate(
 
     records: list[dict] = []
     seconds = {name: 0.0 for name in inpainters}
+    runs = {name: 0 for name in inpainters}
     bar = tqdm(total=count, desc="evaluate", unit="image", disable=not progress)
     try:
         for start in range(0, count, int(batch_size)):
@@ -231,9 +247,12 @@ def evaluate(
                         [evaluation_mask(kind, i, shape[-2:], seed, mask_options) for i in batch_indices]
                     )[:, None]
                     for name, inpainter in inpainters.items():
+                        if kind not in runs_on[name]:
+                            continue
                         began = time.perf_counter()
                         composed = inpainter(batch, masks)
                         seconds[name] += time.perf_counter() - began
+                        runs[name] += len(batch_indices)
                         for index, measured in zip(batch_indices, image_metrics(composed, batch, masks)):
                             records.append(
                                 {
@@ -252,7 +271,6 @@ def evaluate(
     method_rank = {name: i for i, name in enumerate(inpainters)}
     kind_rank = {kind: i for i, kind in enumerate(kinds)}
     records.sort(key=lambda r: (method_rank[r["method"]], kind_rank[r["mask_kind"]], r["index"]))
-    runs = count * len(kinds)
     return EvaluationResult(
         records=records,
         methods=list(inpainters),
@@ -261,8 +279,9 @@ def evaluate(
         image_count=count,
         image_size=image_size,
         mask_options={name: dict(value) for name, value in (mask_options or {}).items()},
-        seconds_per_image={name: total / runs for name, total in seconds.items()},
+        seconds_per_image={name: total / runs[name] if runs[name] else math.nan for name, total in seconds.items()},
         dataset=description or getattr(dataset, "description", None) or type(dataset).__name__,
+        method_kinds={name: runs_on[name] for name in inpainters if runs_on[name] != kinds},
     )
 
 
@@ -290,6 +309,9 @@ class EvaluationResult:
         it varies between runs).
     dataset : str
         A description of the data evaluated.
+    method_kinds : dict
+        ``name -> kinds`` for the methods that ran on only some of :attr:`mask_kinds`
+        (empty when every method ran on every kind).
     """
 
     def __init__(
@@ -303,6 +325,7 @@ class EvaluationResult:
         mask_options: Mapping | None = None,
         seconds_per_image: Mapping | None = None,
         dataset: str | None = None,
+        method_kinds: Mapping | None = None,
     ):
         self.records = records
         self.methods = list(methods)
@@ -313,6 +336,42 @@ class EvaluationResult:
         self.mask_options = dict(mask_options or {})
         self.seconds_per_image = dict(seconds_per_image or {})
         self.dataset = dataset
+        self.method_kinds = {name: list(value) for name, value in (method_kinds or {}).items()}
+
+    def kinds_of(self, method: str) -> list[str]:
+        """The mask kinds ``method`` was run on."""
+        if method not in self.methods:
+            raise ValueError(f"method={method!r} was not evaluated; methods are {self.methods}")
+        return list(self.method_kinds.get(method, self.mask_kinds))
+
+    def subset(self, methods: Sequence[str] | None = None, mask_kinds: Sequence[str] | None = None) -> EvaluationResult:
+        """Return a result holding only the records of some methods and/or mask kinds.
+
+        Parameters
+        ----------
+        methods, mask_kinds : sequence of str, optional
+            What to keep (``None`` keeps all), in the order of this result.
+        """
+        for name, chosen, known in (("methods", methods, self.methods), ("mask_kinds", mask_kinds, self.mask_kinds)):
+            unknown = [value for value in (chosen or ()) if value not in known]
+            if isinstance(chosen, str) or unknown:
+                raise ValueError(f"{name} must be a list of names from {known}, got {chosen!r}")
+        keep_methods = [m for m in self.methods if methods is None or m in methods]
+        keep_kinds = [k for k in self.mask_kinds if mask_kinds is None or k in mask_kinds]
+        return EvaluationResult(
+            records=[r for r in self.records if r["method"] in keep_methods and r["mask_kind"] in keep_kinds],
+            methods=keep_methods,
+            mask_kinds=keep_kinds,
+            seed=self.seed,
+            image_count=self.image_count,
+            image_size=self.image_size,
+            mask_options=self.mask_options,
+            seconds_per_image={m: v for m, v in self.seconds_per_image.items() if m in keep_methods},
+            dataset=self.dataset,
+            method_kinds={
+                m: [k for k in kinds if k in keep_kinds] for m, kinds in self.method_kinds.items() if m in keep_methods
+            },
+        )
 
     def table(self, by: Sequence[str] | str = ("method", "mask_kind"), metrics: Sequence[str] = METRIC_KEYS) -> SummaryTable:
         """Mean metrics per group, e.g. ``by=("method", "mask_kind")`` or ``("method", "area_bin")``.
@@ -382,8 +441,9 @@ class EvaluationResult:
                 "image_size": self.image_size,
                 "mask_options": self.mask_options,
                 "dataset": self.dataset,
+                "method_kinds": self.method_kinds,
             },
-            "seconds_per_image": self.seconds_per_image,
+            "seconds_per_image": {k: _finite_or_none(v) for k, v in self.seconds_per_image.items()},
             "summary": [{k: _finite_or_none(v) for k, v in row.items()} for row in self.table(by=by)],
             "records": [{k: _finite_or_none(v) for k, v in record.items()} for record in self.records],
         }
@@ -415,8 +475,11 @@ class EvaluationResult:
             image_count=settings["image_count"],
             image_size=settings.get("image_size"),
             mask_options=settings.get("mask_options"),
-            seconds_per_image=data.get("seconds_per_image"),
+            seconds_per_image={
+                k: (math.nan if v is None else v) for k, v in (data.get("seconds_per_image") or {}).items()
+            },
             dataset=settings.get("dataset"),
+            method_kinds=settings.get("method_kinds"),
         )
 
     @classmethod

@@ -1559,7 +1559,7 @@ def _rectangle(bounds, **style):
     return Rectangle((left - 0.5, top - 0.5), right - left + 1, bottom - top + 1, fill=False, **style)
 
 
-def _draw_measurement(result: EmpiricalReceptiveField, image, ax, title=None):
+def _draw_measurement(result: EmpiricalReceptiveField, image, ax, title=None, zoom=False):
     from matplotlib.colors import PowerNorm
 
     picture = _display_image(image)
@@ -1570,15 +1570,22 @@ def _draw_measurement(result: EmpiricalReceptiveField, image, ax, title=None):
                             label="analytic region"))
     ax.add_patch(_rectangle(result.bounds, edgecolor="yellow", linewidth=1.5, label="non-zero gradient"))
     height, width = result.input_size
-    ax.set_xlim(-0.5, width - 0.5)
-    ax.set_ylim(height - 0.5, -0.5)
+    if zoom:
+        (top, bottom), (left, right) = result.expected_bounds
+        margin = max(2, (bottom - top + 1) // 4)
+        ax.set_xlim(left - 0.5 - margin, right + 0.5 + margin)
+        ax.set_ylim(bottom + 0.5 + margin, top - 0.5 - margin)
+    else:
+        ax.set_xlim(-0.5, width - 0.5)
+        ax.set_ylim(height - 0.5, -0.5)
     ax.set_axis_off()
     size = _fmt_size(result.size)
     ax.set_title(title or f"unit {result.unit}: sees {size} px" + (" (truncated)" if result.truncated else ""))
     return ax
 
 
-def plot_receptive_field(module: nn.Module, image, unit=None, *, ax=None, linearise: bool = True, seed: int = 0):
+def plot_receptive_field(module: nn.Module, image, unit=None, *, ax=None, linearise: bool = True, seed: int = 0,
+                         zoom: bool = False):
     """Show one output unit's input gradient as a heat map over ``image``.
 
     The yellow box is the measured region (non-zero gradient), the dashed cyan
@@ -1596,6 +1603,8 @@ def plot_receptive_field(module: nn.Module, image, unit=None, *, ax=None, linear
         Where to draw (a new figure by default).
     linearise, seed
         As in :func:`empirical_receptive_field`.
+    zoom : bool, default False
+        Show only the unit's window (and a margin) instead of the whole image.
 
     Returns
     -------
@@ -1604,7 +1613,7 @@ def plot_receptive_field(module: nn.Module, image, unit=None, *, ax=None, linear
     x = _image_tensor(image)
     probe = _GradientProbe(module, tuple(x.shape[2:]), linearise=linearise, seed=seed, in_channels=x.shape[1])
     result = probe.measure(unit, x)
-    return _draw_measurement(result, image, _axes(ax))
+    return _draw_measurement(result, image, _axes(ax), zoom=zoom)
 
 
 def plot_unit_boxes(table: ReceptiveFieldTable, image, units, *, ax=None, colors=None, show_centres: bool = True):

@@ -162,7 +162,7 @@ def test_bad_files_are_skipped_with_one_warning(tmp_path):
     (tmp_path / "truncated.jpg").write_bytes(data[: len(data) // 2])
     (tmp_path / "garbage.jpg").write_bytes(b"this is not an image" * 20)
     (tmp_path / "empty.png").write_bytes(b"")
-    write_image(tmp_path / "deep.png", mode="RGB")
+    write_image(tmp_path / "plain.png")
     Image.fromarray(np.full((9, 9), 40000, dtype=np.uint16)).save(tmp_path / "sixteen.png")
     write_image(tmp_path / "palette.png", mode="P")
     write_image(tmp_path / "rgba.png", mode="RGBA")

@@ -474,6 +474,8 @@ def test_plot_helpers_draw_the_regions():
     image = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(2))
     ax = plot_receptive_field(disc, image, (0, 0))
     assert len(ax.patches) == 2 and "truncated" in ax.get_title()
+    zoomed = plot_receptive_field(disc, image, (4, 4), zoom=True)
+    assert zoomed.get_xlim() == (21 - 0.5 - 5, 43 + 0.5 + 5)
     table = receptive_field(disc, 64)
     ax = plot_unit_boxes(table, image, [(0, 0), (4, 4)])
     assert len(ax.patches) == 3  # the corner unit gets its clipped and its full box
