@@ -15,6 +15,19 @@ The :class:`EvaluationResult` holds the per-image records and makes the tables
 (:meth:`EvaluationResult.table`, by method, mask kind or hole-area bin), JSON
 (:meth:`EvaluationResult.to_json`) and gallery picks
 (:meth:`EvaluationResult.best_and_worst`).
+
+Comparing trained models (what notebook 07 does):
+
+* :func:`find_runs` lists the training runs under :func:`inpaintlib.runtime.runs_dir`
+  (every folder with a ``history.json``), each a :class:`TrainedRun` with its history and
+  checkpoint;
+* :func:`held_out_images` loads validation images that no run trained on;
+* :func:`evaluate_by_size` evaluates each model at its own image size, next to the
+  baselines on the same images at that size;
+* :func:`mark_trained` labels the rows of mask kinds a model was not trained on;
+* :func:`learned_vs_classical` and :func:`describe_comparison` turn a table into
+  sentences ("on center holes the best method is X, by Y dB") that stay true whatever
+  the numbers are.
 """
 
 from __future__ import annotations
@@ -23,7 +36,9 @@ import hashlib
 import json
 import math
 import time
+import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -31,10 +46,26 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from inpaintlib.baselines import Inpainter, as_inpainter
+from inpaintlib.history import History
 from inpaintlib.metrics import METRIC_KEYS, SummaryTable, image_metrics, summarize
 from inpaintlib.runtime import make_generator
 
-__all__ = ["EvaluationResult", "evaluate", "evaluation_mask", "mask_seed", "HIGHER_IS_BETTER"]
+__all__ = [
+    "EvaluationResult",
+    "HIGHER_IS_BETTER",
+    "TrainedRun",
+    "describe_comparison",
+    "evaluate",
+    "evaluate_by_size",
+    "evaluation_mask",
+    "find_runs",
+    "held_out_images",
+    "learned_vs_classical",
+    "mark_trained",
+    "mask_seed",
+    "runs_table",
+    "supported_kinds",
+]
 
 #: For each metric, whether a larger value is better.
 HIGHER_IS_BETTER = {
@@ -498,3 +529,466 @@ class EvaluationResult:
 
     def _repr_html_(self) -> str:
         return self.table()._repr_html_()
+
+
+# ------------------------------------------------------------------------------ held-out images
+def held_out_images(
+    size: int,
+    count: int | None = None,
+    source: str = "auto",
+    data_dir=None,
+    domain: str = "photo",
+    seed: int = 0,
+    val_fraction: float = 0.2,
+):
+    """Load validation images, at ``size`` pixels, that no training run has seen.
+
+    :func:`inpaintlib.data.load_dataset` shuffles the images with ``seed``, keeps the first
+    ``limit`` and sends the first ``round(limit * val_fraction)`` of those to validation. So
+    loading ``limit = count / val_fraction`` images gives the first ``count`` images of the
+    shuffle as the validation part: images that are in the validation split of **every** run
+    trained with the same ``seed`` and ``val_fraction`` on at least ``limit`` images (or on all
+    of them), whatever limit that run used.
+
+    Parameters
+    ----------
+    size : int
+        Image side (128 for Model 1, 224 for Models 2 and 3).
+    count : int, optional
+        How many held-out images; ``None`` takes the whole validation split.
+    source, data_dir, domain, seed, val_fraction
+        As in :func:`inpaintlib.data.load_dataset` (``data_dir=""`` counts as ``None``).
+
+    Returns
+    -------
+    inpaintlib.data.DatasetSplit
+        Its ``val`` part holds the held-out images; :func:`evaluate` uses it directly, and its
+        ``description`` says which images they are.
+    """
+    from inpaintlib.data import load_dataset
+
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise ValueError(f"count must be a positive integer or None, got {count!r}")
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    limit = None
+    if count is not None:
+        limit = max(2, round(count / val_fraction))
+        while round(limit * val_fraction) < count:
+            limit += 1
+    split = load_dataset(
+        source, domain=domain, size=size, data_dir=data_dir or None, val_fraction=val_fraction,
+        seed=seed, limit=limit, verbose=False,
+    )
+    held = len(split.val)
+    if limit is None:
+        why = f"the whole validation split (seed {seed})"
+    else:
+        why = (
+            f"the first {held} images of the seed-{seed} shuffle, which every run trained with seed {seed} "
+            f"on at least {limit} images (or on all of them) kept for validation"
+        )
+    split.description = f"{split.description} Held out for evaluation: {why}."
+    return split
+
+
+# ------------------------------------------------------------------------------------ trained runs
+@dataclass
+class TrainedRun:
+    """A training run found on disk: its folder, its loss history and its checkpoint.
+
+    Attributes
+    ----------
+    name : str
+        The run's folder name, e.g. ``"03_center"``.
+    folder : pathlib.Path
+        The folder holding ``history.json``, ``history.csv``, ``best.pt`` and ``last.pt``.
+    history : inpaintlib.history.History
+        The per-epoch losses.
+    checkpoint : pathlib.Path or None
+        ``best.pt`` (the best validation epoch), else ``last.pt``, else ``None``.
+    info : dict
+        After :meth:`load`: the checkpoint's ``model_name``, ``image_size``, ``mask_kinds``, ``epoch``...
+    """
+
+    name: str
+    folder: Path
+    history: History
+    checkpoint: Path | None
+    info: dict = field(default_factory=dict)
+
+    def load(self, device: str | torch.device = "auto") -> torch.nn.Module:
+        """Rebuild the generator from :attr:`checkpoint` (eval mode) and fill :attr:`info`."""
+        from inpaintlib.checkpoints import load_generator
+
+        if self.checkpoint is None:
+            raise FileNotFoundError(f"run {self.name!r} has no best.pt or last.pt in {self.folder}")
+        model = load_generator(self.checkpoint, device=device)
+        self.info = dict(getattr(model, "checkpoint_info", {}) or {})
+        return model
+
+    @property
+    def model_name(self) -> str | None:
+        """``"center"``, ``"masked"`` or ``"alexnet"`` (after :meth:`load`)."""
+        return self.info.get("model_name")
+
+    @property
+    def image_size(self) -> int | None:
+        """The side the model works at (after :meth:`load`)."""
+        return self.info.get("image_size")
+
+    @property
+    def trained_kinds(self) -> list[str]:
+        """The mask kinds the run trained on (after :meth:`load`; empty when unknown)."""
+        kinds = self.info.get("mask_kinds")
+        if kinds is None:
+            return []
+        if isinstance(kinds, str):
+            return [kinds]
+        if isinstance(kinds, Mapping):
+            return [kind for kind, weight in kinds.items() if weight]
+        return list(kinds)
+
+    @property
+    def supported_kinds(self) -> list[str]:
+        """The mask kinds the model can fill at all (see :func:`supported_kinds`)."""
+        return supported_kinds(self.model_name)
+
+
+def supported_kinds(model_name: str | None) -> list[str]:
+    """The mask kinds a model can fill: ``["center"]`` for Model 1 (it fills only the centre square), all three for the others.
+
+    An unknown or missing ``model_name`` gets all three kinds.
+    """
+    from inpaintlib.masks import KINDS
+    from inpaintlib.models import model_spec
+
+    if model_name is None:
+        return list(KINDS)
+    try:
+        kinds = model_spec(model_name).mask_kinds
+    except ValueError:
+        return list(KINDS)
+    return [kind for kind in KINDS if kind in kinds]
+
+
+def find_runs(root=None) -> list[TrainedRun]:
+    """Return every training run under ``root`` (default :func:`inpaintlib.runtime.runs_dir`), by name.
+
+    A run is a folder holding ``history.json``; a history that cannot be read is skipped with
+    a warning. Checkpoints are not loaded here (see :meth:`TrainedRun.load`).
+    """
+    from inpaintlib.checkpoints import BEST, LAST
+    from inpaintlib.history import HISTORY_JSON
+    from inpaintlib.runtime import runs_dir
+
+    root = Path(root) if root is not None else runs_dir()
+    runs = []
+    for path in sorted(root.glob(f"*/{HISTORY_JSON}")):
+        folder = path.parent
+        try:
+            history = History.load(path)
+        except (ValueError, OSError) as error:
+            warnings.warn(f"skipping run {folder.name!r}: {error}", stacklevel=2)
+            continue
+        checkpoint = next((folder / name for name in (BEST, LAST) if (folder / name).is_file()), None)
+        runs.append(TrainedRun(folder.name, folder, history, checkpoint))
+    return runs
+
+
+def _loss_text(value) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.4g}"
+
+
+def runs_table(runs: Sequence[TrainedRun]) -> SummaryTable:
+    """One row per run: model, image size, trained mask kinds, epochs, best epoch, its loss, how it stopped.
+
+    Model, size and kinds are known once a run is loaded (:meth:`TrainedRun.load`).
+    """
+    rows = []
+    for run in runs:
+        history = run.history
+        last = history.records[-1] if history.records else None
+        rows.append(
+            {
+                "run": run.name,
+                "model": run.model_name or "?",
+                "size": str(run.image_size or "?"),
+                "trained on": ", ".join(run.trained_kinds) or "?",
+                "epochs": str(len(history)),
+                "best epoch": str(history.best_epoch or "–"),
+                f"best val {history.monitor}": _loss_text(history.best_value),
+                "last val total": _loss_text(last["val"]["total"] if last else None),
+                "stopped": history.stop_reason or ("early stopping" if history.stopped_early else "epochs done"),
+            }
+        )
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return SummaryTable(rows, columns=columns)
+
+
+def evaluate_by_size(
+    models: Mapping[str, torch.nn.Module],
+    baselines: Sequence[Inpainter] | Mapping[str, Inpainter],
+    mask_kinds: Sequence[str] | str = ("center", "blocks", "free_form"),
+    count: int | None = None,
+    source: str = "auto",
+    data_dir=None,
+    seed: int = 0,
+    method_kinds: Mapping[str, Sequence[str]] | None = None,
+    sizes: Sequence[int] = (),
+    device: str | torch.device = "auto",
+    batch_size: int = 8,
+    progress: bool = True,
+) -> dict[int, EvaluationResult]:
+    """Evaluate each model at its own image size, next to the baselines at that size.
+
+    Models are grouped by ``model.image_size``; for each size the same held-out images
+    (:func:`held_out_images`) are loaded at that size, and the group's models and every
+    baseline are evaluated on them with the same masks. Numbers from two groups are not
+    comparable with each other (other pixels, other holes); the baselines link them.
+
+    Parameters
+    ----------
+    models : dict
+        ``name -> generator`` (anything :class:`~inpaintlib.baselines.ModelInpainter` wraps).
+    baselines : list or dict of Inpainter
+        Evaluated in every size group.
+    mask_kinds : sequence of str or str
+        The mask kinds to test.
+    count : int, optional
+        Held-out images per group (``None``: the whole validation split).
+    source, data_dir, seed
+        Passed to :func:`held_out_images`; ``seed`` also fixes the masks.
+    method_kinds : dict, optional
+        ``name -> kinds`` a model can fill (see :func:`evaluate`).
+    sizes : sequence of int
+        Sizes to evaluate even without a model (the baselines alone); with no model and no
+        size, the baselines are evaluated at 128 px.
+    device, batch_size, progress
+        As in :class:`~inpaintlib.baselines.ModelInpainter` and :func:`evaluate`.
+
+    Returns
+    -------
+    dict
+        ``size -> EvaluationResult``, smallest size first.
+    """
+    from inpaintlib.baselines import ModelInpainter
+
+    baseline_list = list(baselines.values()) if isinstance(baselines, Mapping) else list(baselines)
+    groups: dict[int, dict[str, Inpainter]] = {}
+    for name, model in models.items():
+        size = getattr(model, "image_size", None)
+        if size is None:
+            raise ValueError(f"model {name!r} has no image_size attribute; it cannot be grouped by size")
+        groups.setdefault(int(size), {})[name] = ModelInpainter(model, name=name, device=device, batch_size=batch_size)
+    all_sizes = sorted(set(groups) | {int(size) for size in sizes}) or [128]
+    results = {}
+    for size in all_sizes:
+        held = held_out_images(size, count, source=source, data_dir=data_dir, seed=seed)
+        methods = dict(groups.get(size, {}))
+        for baseline in baseline_list:
+            inpainter = as_inpainter(baseline)
+            if inpainter.name in methods:
+                raise ValueError(f"a baseline and a model are both named {inpainter.name!r}")
+            methods[inpainter.name] = inpainter
+        kinds_here = {name: kinds for name, kinds in (method_kinds or {}).items() if name in methods}
+        results[size] = evaluate(
+            methods, held, mask_kinds=mask_kinds, seed=seed, batch_size=batch_size, progress=progress,
+            description=f"{held.description} Images at {size}x{size}.", method_kinds=kinds_here,
+        )
+    return results
+
+
+# ------------------------------------------------------------------------- reading the tables
+def mark_trained(table: SummaryTable, trained_kinds: Mapping[str, Sequence[str]]) -> SummaryTable:
+    """Add a ``trained_on`` column: whether the method was trained on the row's mask kind.
+
+    Parameters
+    ----------
+    table : SummaryTable
+        Rows with ``method`` and ``mask_kind`` (e.g. ``result.table()``).
+    trained_kinds : dict
+        ``method -> kinds it was trained on``, for the learned methods; other methods
+        (the classical baselines, which are not trained) get ``"–"``.
+
+    Returns
+    -------
+    SummaryTable
+        A copy with ``trained_on`` (``"yes"``, ``"no"`` or ``"–"``) after ``mask_kind``.
+    """
+    if "method" not in table.columns or "mask_kind" not in table.columns:
+        raise ValueError(f"table needs 'method' and 'mask_kind' columns, it has {table.columns}")
+    rows = []
+    for row in table:
+        row = dict(row)
+        kinds = trained_kinds.get(row["method"])
+        row["trained_on"] = "–" if kinds is None else ("yes" if row["mask_kind"] in kinds else "no")
+        rows.append(row)
+    columns = list(table.columns)
+    columns.insert(columns.index("mask_kind") + 1, "trained_on")
+    return SummaryTable(rows, columns=columns)
+
+
+def learned_vs_classical(
+    table: SummaryTable,
+    learned: Sequence[str],
+    metric: str = "psnr_hole",
+    by: str = "mask_kind",
+) -> list[dict]:
+    """For each group of a table, the best learned method against the best other (classical) one.
+
+    Parameters
+    ----------
+    table : SummaryTable
+        Rows with ``method``, ``by`` and ``metric`` (e.g. ``result.table(by=("method", "mask_kind"))``).
+    learned : sequence of str
+        The names of the learned methods; every other method counts as classical.
+    metric : str
+        The metric that ranks methods (higher is better for PSNR and SSIM, lower for L1).
+    by : str
+        The grouping column, ``"mask_kind"`` or ``"area_bin"``.
+
+    Returns
+    -------
+    list of dict
+        One dict per group, in table order: ``group`` (the ``by`` value), ``learned`` and
+        ``learned_value`` (``None`` when no learned method has a row), ``classical`` and
+        ``classical_value`` (likewise), ``margin`` (how much better the learned method is:
+        positive when it wins, in the metric's units; ``None`` when one side is missing) and
+        ``winner`` (``"learned"``, ``"classical"``, ``"tie"`` or the side that is present).
+    """
+    if metric not in HIGHER_IS_BETTER:
+        raise ValueError(f"metric={metric!r} is not one of {list(HIGHER_IS_BETTER)}")
+    for column in ("method", by, metric):
+        if column not in table.columns:
+            raise ValueError(f"table has no {column!r} column; it has {table.columns}")
+    learned = set(learned)
+    sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
+    groups: dict = {}
+    for row in table:
+        value = row[metric]
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        side = "learned" if row["method"] in learned else "classical"
+        best = groups.setdefault(row[by], {}).get(side)
+        if best is None or sign * value > sign * best[1]:
+            groups[row[by]][side] = (row["method"], float(value))
+    comparisons = []
+    for group, sides in groups.items():
+        learned_best, classical_best = sides.get("learned"), sides.get("classical")
+        margin = None
+        if learned_best and classical_best:
+            margin = sign * (learned_best[1] - classical_best[1])
+            winner = "learned" if margin > 0 else "classical" if margin < 0 else "tie"
+        else:
+            winner = "learned" if learned_best else "classical"
+        comparisons.append(
+            {
+                "group": group,
+                "learned": learned_best[0] if learned_best else None,
+                "learned_value": learned_best[1] if learned_best else None,
+                "classical": classical_best[0] if classical_best else None,
+                "classical_value": classical_best[1] if classical_best else None,
+                "margin": margin,
+                "winner": winner,
+            }
+        )
+    return comparisons
+
+
+def _metric_text(metric: str, value: float, difference: bool = False) -> str:
+    if metric.startswith("psnr"):
+        return f"{value:.2f} dB"
+    if metric.startswith("l1"):
+        return f"{100 * value:.2f} percentage points" if difference else f"{100 * value:.2f}%"
+    return f"{value:.4f}"
+
+
+_METRIC_NAMES = {
+    "psnr_hole": "PSNR in the hole",
+    "ssim_hole": "SSIM in the hole",
+    "l1_hole": "L1 error in the hole",
+    "psnr_whole": "PSNR over the image",
+    "ssim_whole": "SSIM over the image",
+    "l1_whole": "L1 error over the image",
+}
+
+
+def _group_text(group) -> str:
+    text = str(group)
+    if text.endswith("%") or text.endswith("%+"):
+        return f"holes covering {text} of the image"
+    return f"{text} holes"
+
+
+def describe_comparison(
+    comparisons: Sequence[Mapping],
+    metric: str = "psnr_hole",
+    trained_kinds: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """Turn :func:`learned_vs_classical` rows into one sentence each, computed from the numbers.
+
+    Parameters
+    ----------
+    comparisons : list of dict
+        The output of :func:`learned_vs_classical`.
+    metric : str
+        The metric those rows were ranked by.
+    trained_kinds : dict, optional
+        ``method -> kinds it was trained on``: a learned model scored on a mask kind it
+        did not train on is flagged in its sentence.
+
+    Examples
+    --------
+    >>> rows = [{"group": "center", "learned": "03_center", "learned_value": 19.5,
+    ...          "classical": "telea", "classical_value": 17.25, "margin": 2.25, "winner": "learned"}]
+    >>> describe_comparison(rows)[0]
+    'center holes: the best learned model, 03_center (19.50 dB), beats the best classical method, telea (17.25 dB), by 2.25 dB of PSNR in the hole.'
+    """
+    what = _METRIC_NAMES.get(metric, metric)
+    sentences = []
+    for row in comparisons:
+        group = _group_text(row["group"])
+        learned, classical = row.get("learned"), row.get("classical")
+        untrained = (
+            learned is not None
+            and trained_kinds is not None
+            and learned in trained_kinds
+            and _is_kind(row["group"])
+            and row["group"] not in trained_kinds[learned]
+        )
+        note = "; not trained on these holes" if untrained else ""
+        if learned is None:
+            sentences.append(
+                f"{group}: no learned model was scored here; the best classical method is {classical} "
+                f"({_metric_text(metric, row['classical_value'])} {what})."
+            )
+            continue
+        if classical is None:
+            sentences.append(
+                f"{group}: only learned models were scored; the best is {learned} "
+                f"({_metric_text(metric, row['learned_value'])} {what})."
+            )
+            continue
+        learned_text = f"{learned} ({_metric_text(metric, row['learned_value'])}{note})"
+        classical_text = f"{classical} ({_metric_text(metric, row['classical_value'])})"
+        margin = abs(row["margin"])
+        if row["winner"] == "tie":
+            sentences.append(f"{group}: the best learned model, {learned_text}, ties the best classical method, {classical_text}.")
+        elif row["winner"] == "learned":
+            sentences.append(
+                f"{group}: the best learned model, {learned_text}, beats the best classical method, "
+                f"{classical_text}, by {_metric_text(metric, margin, difference=True)} of {what}."
+            )
+        else:
+            sentences.append(
+                f"{group}: the best classical method, {classical_text}, stays ahead of the best learned model, "
+                f"{learned_text}, by {_metric_text(metric, margin, difference=True)} of {what}."
+            )
+    return sentences
+
+
+def _is_kind(group) -> bool:
+    from inpaintlib.masks import KINDS
+
+    return group in KINDS

@@ -1580,7 +1580,7 @@ def _draw_measurement(result: EmpiricalReceptiveField, image, ax, title=None, zo
         ax.set_ylim(height - 0.5, -0.5)
     ax.set_axis_off()
     size = _fmt_size(result.size)
-    ax.set_title(title or f"unit {result.unit}: sees {size} px" + (" (truncated)" if result.truncated else ""))
+    ax.set_title(title or f"unit {result.unit}: {size} px" + (", truncated" if result.truncated else ""))
     return ax
 
 

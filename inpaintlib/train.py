@@ -778,7 +778,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ data
 
-    def _train_batches(self, epoch: int, skip_steps: int) -> DataLoader:
+    def train_loader(self, epoch: int = 0, skip_steps: int = 0) -> DataLoader:
         """Return this process's batches of ``epoch``, leaving out the first ``skip_steps`` steps."""
         sampler = DistributedSampler(
             self.train_data,
@@ -907,7 +907,7 @@ class Trainer:
         partial = self._partial
         started = time.perf_counter()
         seconds_before = partial["seconds"]
-        loader = self._train_batches(epoch, self.step)
+        loader = self.train_loader(epoch, self.step)
         total_steps = self.steps_per_epoch()
         bar = bar_factory(total=total_steps, initial=self.step, desc=f"epoch {epoch + 1}", leave=False)
         try:

@@ -19,6 +19,7 @@ from inpaintlib.data import (
     UnreadableImageWarning,
     check_image,
     denormalize,
+    describe_policy,
     find_layout,
     image_names,
     list_images,
@@ -485,6 +486,18 @@ def test_amplification_rejects_unknown_policy_and_bad_copies():
         AmplifiedDataset(_base(1), policy="mixup")
     with pytest.raises(ValueError, match="copies"):
         AmplifiedDataset(_base(1), copies=0)
+
+
+def test_describe_policy_lists_autoaugment_subpolicies_and_randaugment_operations():
+    text = describe_policy("autoaugment")
+    lines = text.splitlines()
+    assert lines[0].startswith("AutoAugment(")
+    assert "25 sub-policies" in lines[1] and len(lines) == 27
+    assert lines[2].strip() == "1. Posterize (p=0.4, magnitude 8) then Rotate (p=0.6, magnitude 9)"
+    assert "2 drawn uniformly per view" in describe_policy("randaugment")
+    assert "1 drawn uniformly per view" in describe_policy("trivialaugment")
+    with pytest.raises(ValueError, match="policy"):
+        describe_policy("mixup")
 
 
 def test_preview_views_starts_with_the_original():

@@ -240,3 +240,221 @@ def test_command_line_evaluates_a_checkpoint_at_its_image_size(tmp_path, capsys)
     data = json.loads(out)
     assert data["settings"]["methods"] == ["center"] and data["settings"]["image_size"] == 128
     assert [(r["height"], r["hole_fraction"]) for r in data["records"]] == [(128, 0.25), (128, 0.25)]
+
+
+def test_command_line_runs_model_1_only_on_center_holes(tmp_path, capsys):
+    models = pytest.importorskip("inpaintlib.models")
+    checkpoints = pytest.importorskip("inpaintlib.checkpoints")
+    torch.manual_seed(0)
+    path = checkpoints.save_checkpoint(
+        tmp_path / "run" / "best.pt", model_name="center", model_options={}, image_size=128,
+        mask_kinds={"center": 1.0}, generator=models.build_model("center").state_dict(),
+    )
+    folder = _write_pngs(tmp_path / "pictures", count=1)
+    status, out, err = _run(
+        ["evaluate", "--checkpoint", str(path), "--data", str(folder), "--masks", "center,blocks",
+         "--json", "--no-progress", "--device", "cpu"],
+        capsys,
+    )
+    assert status == 0, err
+    assert "not run on blocks" in err
+    records = json.loads(out)["records"]
+    assert {r["mask_kind"] for r in records if r["method"] == "center"} == {"center"}
+    assert {r["mask_kind"] for r in records if r["method"] == "telea"} == {"center", "blocks"}
+
+
+# ------------------------------------------------------------------------ comparing trained runs
+from inpaintlib.evaluation import (  # noqa: E402
+    TrainedRun,
+    describe_comparison,
+    evaluate_by_size,
+    find_runs,
+    held_out_images,
+    learned_vs_classical,
+    mark_trained,
+    runs_table,
+    supported_kinds,
+)
+from inpaintlib.metrics import SummaryTable  # noqa: E402
+
+
+def test_method_kinds_restrict_a_method_and_survive_json_and_subset(tmp_path):
+    result = evaluate(
+        _methods(), _images(n=2), seed=0, progress=False, method_kinds={"telea": ["center", "free_form"]}
+    )
+    kinds_run = {(r["method"], r["mask_kind"]) for r in result.records}
+    assert ("telea", "blocks") not in kinds_run and ("mean_color", "blocks") in kinds_run
+    assert len(result.records) == 2 * (2 + 3)
+    assert result.kinds_of("telea") == ["center", "free_form"]
+    assert result.kinds_of("mean_color") == ["center", "blocks", "free_form"]
+    loaded = EvaluationResult.load_json(result.save_json(tmp_path / "r.json"))
+    assert loaded.method_kinds == {"telea": ["center", "free_form"]}
+    part = result.subset(methods=["telea"], mask_kinds=["free_form"])
+    assert {(r["method"], r["mask_kind"]) for r in part.records} == {("telea", "free_form")}
+    assert part.methods == ["telea"] and part.mask_kinds == ["free_form"] and len(part) == 2
+    with pytest.raises(ValueError, match="method_kinds"):
+        evaluate(_methods(), _images(n=1), progress=False, method_kinds={"nope": ["center"]})
+    with pytest.raises(ValueError, match="method_kinds"):
+        evaluate(_methods(), _images(n=1), progress=False, method_kinds={"telea": ["circles"]})
+    with pytest.raises(ValueError, match="methods"):
+        result.subset(methods=["nope"])
+
+
+def test_held_out_images_are_in_every_larger_runs_validation_split(tmp_path):
+    from inpaintlib.data import image_names, load_dataset
+
+    folder = _write_pngs(tmp_path / "pictures", count=30, size=24)
+    held = held_out_images(16, count=3, source=str(folder), seed=2)
+    names = set(image_names(held.val))
+    assert len(names) == 3 and "Held out for evaluation" in held.description
+    for limit in (15, 22, None):  # runs trained on at least 15 images (or on all 30)
+        run = load_dataset(str(folder), size=16, seed=2, limit=limit, verbose=False)
+        assert names <= set(image_names(run.val))
+        assert not names & set(image_names(run.train))
+    everything = held_out_images(16, source=str(folder), seed=2)
+    assert len(everything.val) == 6  # the whole 20% validation split
+    with pytest.raises(ValueError, match="count"):
+        held_out_images(16, count=0, source=str(folder))
+
+
+def _fake_run(root, name, model_name="center", epochs=3, kinds=None, checkpoint=True):
+    from inpaintlib.checkpoints import save_checkpoint
+    from inpaintlib.history import History
+
+    folder = root / name
+    folder.mkdir(parents=True)
+    history = History(monitor="rec")
+    for epoch in range(epochs):
+        history.append({"total": 1.0 / (epoch + 1), "rec": 0.5 / (epoch + 1)}, {"total": 0.9, "rec": 0.4 - 0.01 * epoch})
+    history.save(folder)
+    if checkpoint:
+        from inpaintlib.models import build_model
+
+        save_checkpoint(
+            folder / "best.pt", model_name=model_name, model_options={}, image_size=128,
+            mask_kinds=kinds or {"center": 1.0}, generator=build_model(model_name).state_dict(), epoch=epochs,
+        )
+    return folder
+
+
+def test_find_runs_reads_histories_and_loads_checkpoints(tmp_path):
+    _fake_run(tmp_path, "03_center")
+    _fake_run(tmp_path, "b_no_checkpoint", checkpoint=False, epochs=2)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "history.json").write_text("not json")
+    (tmp_path / "not_a_run").mkdir()
+    with pytest.warns(UserWarning, match="broken"):
+        runs = find_runs(tmp_path)
+    assert [run.name for run in runs] == ["03_center", "b_no_checkpoint"]
+    first, second = runs
+    assert first.checkpoint.name == "best.pt" and second.checkpoint is None
+    assert len(first.history) == 3 and first.history.best_epoch == 3
+    assert first.model_name is None and first.trained_kinds == []
+    model = first.load(device="cpu")
+    assert model.image_size == 128 and not model.training
+    assert first.model_name == "center" and first.image_size == 128
+    assert first.trained_kinds == ["center"] and first.supported_kinds == ["center"]
+    with pytest.raises(FileNotFoundError, match="b_no_checkpoint"):
+        second.load()
+    table = runs_table(runs)
+    assert table[0]["run"] == "03_center" and table[0]["best epoch"] == "3" and table[0]["model"] == "center"
+    assert table[1]["model"] == "?" and table[1]["epochs"] == "2"
+
+
+def test_supported_kinds_follow_the_model():
+    assert supported_kinds("center") == ["center"]
+    assert supported_kinds("masked") == ["center", "blocks", "free_form"]
+    assert supported_kinds(None) == ["center", "blocks", "free_form"]
+    assert TrainedRun("x", None, None, None, info={"mask_kinds": "blocks"}).trained_kinds == ["blocks"]
+
+
+class _Flat(nn.Module):
+    """A tiny generator: fills with mid grey; works at its own image size."""
+
+    def __init__(self, image_size):
+        super().__init__()
+        self.image_size = image_size
+
+    def forward(self, image, mask):
+        assert image.shape[-1] == self.image_size
+        return torch.full_like(image, 0.5)
+
+
+def test_evaluate_by_size_groups_models_with_the_baselines(tmp_path):
+    folder = _write_pngs(tmp_path / "pictures", count=20, size=40)
+    results = evaluate_by_size(
+        {"small": _Flat(16), "large": _Flat(32), "center_only": _Flat(16)},
+        [MeanColorInpainter()],
+        mask_kinds=("center", "blocks"),
+        count=2,
+        source=str(folder),
+        method_kinds={"center_only": ["center"]},
+        device="cpu",
+        progress=False,
+    )
+    assert list(results) == [16, 32]
+    small, large = results[16], results[32]
+    assert small.methods == ["small", "center_only", "mean_color"] and large.methods == ["large", "mean_color"]
+    assert {(r["height"], r["width"]) for r in small.records} == {(16, 16)}
+    assert {(r["height"], r["width"]) for r in large.records} == {(32, 32)}
+    assert small.kinds_of("center_only") == ["center"] and small.image_count == 2
+    assert "Images at 32x32" in large.dataset
+    only_baselines = evaluate_by_size({}, [MeanColorInpainter()], mask_kinds="center", count=1, source=str(folder), progress=False)
+    assert list(only_baselines) == [128]
+    with pytest.raises(ValueError, match="both named"):
+        evaluate_by_size({"mean_color": _Flat(16)}, [MeanColorInpainter()], count=1, source=str(folder), progress=False)
+
+
+def _table(rows):
+    return SummaryTable(rows, columns=["method", "mask_kind", "n", "psnr_hole", "l1_hole"])
+
+
+def test_mark_trained_labels_models_and_leaves_baselines():
+    table = _table(
+        [
+            {"method": "m2", "mask_kind": "center", "n": 1, "psnr_hole": 20.0, "l1_hole": 0.1},
+            {"method": "m2", "mask_kind": "blocks", "n": 1, "psnr_hole": 22.0, "l1_hole": 0.1},
+            {"method": "telea", "mask_kind": "center", "n": 1, "psnr_hole": 18.0, "l1_hole": 0.1},
+        ]
+    )
+    marked = mark_trained(table, {"m2": ["blocks"]})
+    assert [row["trained_on"] for row in marked] == ["no", "yes", "–"]
+    assert marked.columns[:3] == ["method", "mask_kind", "trained_on"]
+    assert "trained_on" not in table.columns
+    with pytest.raises(ValueError, match="mask_kind"):
+        mark_trained(SummaryTable([{"method": "a"}]), {})
+
+
+def test_learned_vs_classical_sentences_follow_the_numbers():
+    table = _table(
+        [
+            {"method": "model", "mask_kind": "center", "n": 2, "psnr_hole": 21.0, "l1_hole": 0.05},
+            {"method": "telea", "mask_kind": "center", "n": 2, "psnr_hole": 18.5, "l1_hole": 0.08},
+            {"method": "biharmonic", "mask_kind": "center", "n": 2, "psnr_hole": 19.0, "l1_hole": 0.07},
+            {"method": "model", "mask_kind": "free_form", "n": 2, "psnr_hole": 20.0, "l1_hole": 0.06},
+            {"method": "telea", "mask_kind": "free_form", "n": 2, "psnr_hole": 23.0, "l1_hole": 0.04},
+            {"method": "telea", "mask_kind": "blocks", "n": 2, "psnr_hole": 22.0, "l1_hole": 0.05},
+        ]
+    )
+    rows = learned_vs_classical(table, ["model"])
+    center, free_form, blocks = rows
+    assert (center["learned"], center["classical"], center["winner"]) == ("model", "biharmonic", "learned")
+    assert center["margin"] == pytest.approx(2.0)
+    assert (free_form["winner"], free_form["margin"]) == ("classical", pytest.approx(-3.0))
+    assert blocks["learned"] is None and blocks["margin"] is None
+    sentences = describe_comparison(rows, trained_kinds={"model": ["center"]})
+    assert sentences[0].startswith("center holes: the best learned model, model (21.00 dB)")
+    assert "by 2.00 dB" in sentences[0] and "biharmonic (19.00 dB)" in sentences[0]
+    assert "telea (23.00 dB), stays ahead" in sentences[1] and "not trained on these holes" in sentences[1]
+    assert "no learned model" in sentences[2]
+    by_l1 = learned_vs_classical(table, ["model"], metric="l1_hole")
+    assert by_l1[0]["margin"] == pytest.approx(0.02)  # lower L1 is better: positive margin, model wins
+    assert "2.00 percentage points" in describe_comparison(by_l1, metric="l1_hole")[0]
+    area = SummaryTable(
+        [{"method": "telea", "area_bin": "0-10%", "n": 1, "psnr_hole": 30.0}], columns=["method", "area_bin", "n", "psnr_hole"]
+    )
+    assert describe_comparison(learned_vs_classical(area, ["model"], by="area_bin"))[0].startswith(
+        "holes covering 0-10% of the image"
+    )
+    with pytest.raises(ValueError, match="metric"):
+        learned_vs_classical(table, ["model"], metric="lpips")

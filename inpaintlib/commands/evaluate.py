@@ -134,13 +134,22 @@ def run(args: argparse.Namespace) -> int:
 
     from inpaintlib.baselines import ModelInpainter, MeanColorInpainter, classical_baselines
     from inpaintlib.data import load_dataset
-    from inpaintlib.evaluation import evaluate
+    from inpaintlib.evaluation import evaluate, supported_kinds
 
     models = _load_models(args.checkpoint, args.device)
     size = args.size
     if size is None:
         first = next(iter(models.values()), None)
         size = int(getattr(first, "image_size", None) or 128)
+
+    # Model 1 fills only the centre square: run each model on the kinds it can fill.
+    method_kinds = {}
+    for name, model in models.items():
+        can = supported_kinds((getattr(model, "checkpoint_info", None) or {}).get("model_name"))
+        skipped = [kind for kind in kinds if kind not in can]
+        if skipped:
+            method_kinds[name] = can
+            print(f"note: {name} fills only {', '.join(can)} holes; it is not run on {', '.join(skipped)}", file=sys.stderr)
 
     methods = {name: ModelInpainter(model, name=name, device=args.device, batch_size=args.batch_size)
                for name, model in models.items()}
@@ -161,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(
         methods, images, mask_kinds=kinds, seed=args.seed, limit=args.limit, image_size=size,
         batch_size=args.batch_size, progress=not args.no_progress, description=description,
+        method_kinds=method_kinds,
     )
     if args.out:
         result.save_json(args.out, by=by)

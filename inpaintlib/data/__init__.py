@@ -19,7 +19,7 @@ loaders        :func:`make_loader`
 Downloading monet2photo lives in :mod:`inpaintlib.download`.
 """
 
-from .amplify import POLICIES, AmplifiedDataset, augment_view, augmentation_policy, preview_views
+from .amplify import POLICIES, AmplifiedDataset, augment_view, augmentation_policy, describe_policy, preview_views
 from .images import (
     IMAGE_EXTENSIONS,
     ImageFolderDataset,
@@ -60,6 +60,7 @@ __all__ = [
     "canonical_domain",
     "check_image",
     "denormalize",
+    "describe_policy",
     "find_layout",
     "find_monet2photo",
     "image_names",

@@ -62,6 +62,34 @@ def augmentation_policy(policy: str | Transform = "autoaugment", fill: float | N
     raise ValueError(f"policy must be one of {POLICIES} or a callable, got {policy!r}")
 
 
+def describe_policy(policy: str | Transform = "autoaugment", **options) -> str:
+    """Return a readable description of an augmentation policy, one line per sub-policy.
+
+    For AutoAugment it lists the learned sub-policies: each view picks one of them at random
+    and applies its two operations, each with its own probability and magnitude (0-9 on
+    AutoAugment's scale). RandAugment and TrivialAugmentWide apply operations drawn uniformly
+    from a fixed list; for them the list and the settings are given. ``options`` go to
+    :func:`augmentation_policy`.
+    """
+    transform = augmentation_policy(policy, **options)
+    lines = [repr(transform)]
+    subpolicies = getattr(transform, "_policies", None)
+    if subpolicies:
+        lines.append(f"{len(subpolicies)} sub-policies; each view applies one, chosen at random:")
+        for number, steps in enumerate(subpolicies, start=1):
+            parts = [
+                f"{name} (p={probability:g}" + (f", magnitude {magnitude})" if magnitude is not None else ")")
+                for name, probability, magnitude in steps
+            ]
+            lines.append(f"{number:3d}. " + " then ".join(parts))
+    else:
+        space = getattr(transform, "_AUGMENTATION_SPACE", None)
+        if space:
+            count = int(getattr(transform, "num_ops", 1))
+            lines.append(f"operations ({count} drawn uniformly per view): " + ", ".join(space))
+    return "\n".join(lines)
+
+
 def augment_view(image: torch.Tensor, transform: Transform, seed: int) -> torch.Tensor:
     """Apply ``transform`` to one float image ``(3, H, W)`` with its own seed; return a float image.
 

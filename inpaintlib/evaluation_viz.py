@@ -1,0 +1,434 @@
+"""Figures for comparing inpainting methods: loss curves, metric bars, hole-area curves, galleries.
+
+Like :mod:`inpaintlib.viz`, every helper draws on the axes it is given (``ax=None`` or
+``axes=None``) or makes its own figure, and returns what it drew on: one-panel helpers
+return the ``Axes``; grid helpers return ``(figure, axes)``.
+
+* :func:`plot_loss_grid`: one row per training run, one panel per loss term, with the best
+  epoch and the early-stopping point marked (:meth:`inpaintlib.history.History.plot`).
+* :func:`plot_metric_bars`: a metric per method and mask kind, as grouped bars; a model scored
+  on a mask kind it was not trained on is hatched.
+* :func:`plot_area_bins`: a metric against the share of the image the hole covers (the bins
+  LaMa reports).
+* :func:`best_worst_gallery`: one method's best and worst cases, rebuilt from an evaluation.
+* :func:`comparison_panels`: one masked image and every method's fill side by side (what
+  the inpainting explorer in :mod:`inpaintlib.widgets` draws).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+
+from inpaintlib.history import SPLITS, TERMS
+from inpaintlib.metrics import COLUMN_TITLES, area_bin_labels
+from inpaintlib.viz import HOLE_GREY, fill_hole, grid_axes, to_display
+
+__all__ = [
+    "best_worst_gallery",
+    "comparison_panels",
+    "metric_label",
+    "plot_area_bins",
+    "plot_loss_grid",
+    "plot_metric_bars",
+]
+
+
+def metric_label(metric: str) -> str:
+    """The axis label of a metric, e.g. ``"PSNR hole (dB)"``."""
+    return COLUMN_TITLES.get(metric, metric)
+
+
+def _metric_value(metric: str, value: float) -> float:
+    """Values as tables print them: L1 in percent."""
+    return 100.0 * value if metric.startswith("l1") or metric == "hole_fraction" else value
+
+
+def _short_value(metric: str, value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if metric.startswith("psnr"):
+        return f"{value:.1f} dB"
+    if metric.startswith("l1"):
+        return f"{100 * value:.1f}%"
+    return f"{value:.3f}"
+
+
+# --------------------------------------------------------------------------- loss curves
+
+
+def _terms_present(history, terms: Sequence[str]) -> list[str]:
+    return [t for t in terms if any(v is not None for split in SPLITS for v in history.series(t, split))]
+
+
+def plot_loss_grid(
+    histories: Mapping[str, object],
+    terms: Sequence[str] = TERMS,
+    axes=None,
+    log: bool = False,
+    panel_size: tuple[float, float] = (3.2, 2.5),
+):
+    """Draw every run's loss curves: one row per run, one column per loss term.
+
+    Training curves are solid, validation curves dashed; each panel marks the best
+    epoch (dotted) and, when early stopping ended the run, the stopping point
+    (dash-dotted), as :meth:`inpaintlib.history.History.plot` draws them.
+
+    Parameters
+    ----------
+    histories : dict
+        ``run name -> History``.
+    terms : sequence of str
+        Loss terms to show (from :data:`inpaintlib.history.TERMS`); a column is drawn for each
+        term that at least one run recorded. A run that did not compute a term (no ``adv`` or
+        ``disc`` without the adversarial loss, no ``style`` without a style weight) gets a
+        panel saying so.
+    axes : 2-D array of Axes, optional
+        At least ``len(histories)`` rows and one column per drawn term.
+    log : bool
+        Logarithmic loss axes.
+    panel_size : (float, float)
+        Inches per panel when the helper makes its own figure.
+
+    Returns
+    -------
+    (Figure, numpy.ndarray of Axes)
+        The axes as a 2-D array ``(runs, terms)``.
+    """
+    if not histories:
+        raise ValueError("histories is empty: give at least one run name -> History")
+    for term in terms:
+        if term not in TERMS:
+            raise ValueError(f"terms must be names from {TERMS}, got {term!r}")
+    names = list(histories)
+    columns = [t for t in terms if any(t in _terms_present(h, [t]) for h in histories.values())] or ["total"]
+    own_figure = axes is None
+    if own_figure:
+        width, height = panel_size
+        figure, axes = plt.subplots(
+            len(names), len(columns), figsize=(width * len(columns), height * len(names)), squeeze=False
+        )
+    axes = np.asarray(axes, dtype=object)
+    if axes.ndim == 1:
+        axes = axes.reshape(len(names), -1)
+    if axes.shape[0] < len(names) or axes.shape[1] < len(columns):
+        raise ValueError(f"axes must be at least {len(names)} x {len(columns)}, got {axes.shape[0]} x {axes.shape[1]}")
+    for row, name in enumerate(names):
+        history = histories[name]
+        present = _terms_present(history, columns)
+        for column, term in enumerate(columns):
+            ax = axes[row, column]
+            if term not in present:
+                ax.text(0.5, 0.5, f"{term}\nnot computed\nin this run", ha="center", va="center", fontsize=9, color="0.4")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_title(f"{name}: {term}", fontsize=9)
+                continue
+            history.plot(ax=ax, terms=term, log=log)
+            ax.set_title(f"{name}: {term}", fontsize=9)
+            ax.set_xlabel("epoch", fontsize=8)
+            ax.set_ylabel(f"{name}\naverage loss" if column == 0 else "", fontsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.tick_params(labelsize=7)
+            legend = ax.get_legend()
+            if legend is not None:
+                # One legend per row: the line styles and markers mean the same in every panel.
+                if column == 0:
+                    ax.legend(fontsize=6, loc="best")
+                else:
+                    legend.remove()
+    for extra in axes[len(names):, :].ravel():
+        extra.axis("off")
+    for extra in axes[:, len(columns):].ravel():
+        extra.axis("off")
+    figure = axes[0, 0].figure
+    if own_figure:
+        figure.tight_layout()
+    return figure, axes
+
+
+# --------------------------------------------------------------------------- metric figures
+
+
+def plot_metric_bars(
+    table,
+    metric: str = "psnr_hole",
+    ax=None,
+    trained_kinds: Mapping[str, Sequence[str]] | None = None,
+    title: str | None = None,
+    methods: Sequence[str] | None = None,
+):
+    """Draw one metric per method and mask kind as grouped bars.
+
+    Parameters
+    ----------
+    table : SummaryTable or list of dict
+        Rows with ``method``, ``mask_kind`` and ``metric`` (``result.table()``).
+    metric : str
+        Which column to draw; L1 is drawn in percent.
+    ax : matplotlib.axes.Axes, optional
+    trained_kinds : dict, optional
+        ``method -> mask kinds it was trained on``; its bars on other kinds are hatched.
+    title : str, optional
+    methods : sequence of str, optional
+        Methods to draw, in this order (default: all, in table order).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    rows = list(table)
+    if not rows:
+        raise ValueError("table has no rows to draw")
+    for key in ("method", "mask_kind", metric):
+        if key not in rows[0]:
+            raise ValueError(f"table rows need a {key!r} entry; they have {sorted(rows[0])}")
+    kinds = list(dict.fromkeys(row["mask_kind"] for row in rows))
+    names = list(methods) if methods is not None else list(dict.fromkeys(row["method"] for row in rows))
+    values = {(row["method"], row["mask_kind"]): row[metric] for row in rows}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(5.0, 1.0 + 0.35 * len(names) * len(kinds)), 3.6), layout="constrained")
+    width = 0.8 / max(1, len(names))
+    colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    hatched_any = False
+    for i, name in enumerate(names):
+        xs, heights, hatches = [], [], []
+        for j, kind in enumerate(kinds):
+            value = values.get((name, kind))
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            xs.append(j - 0.4 + width * (i + 0.5))
+            heights.append(_metric_value(metric, value))
+            untrained = trained_kinds is not None and name in trained_kinds and kind not in trained_kinds[name]
+            hatches.append("//" if untrained else "")
+            hatched_any |= untrained
+        bars = ax.bar(xs, heights, width=width * 0.95, color=colours[i % len(colours)], label=name)
+        for bar, hatch in zip(bars, hatches):
+            if hatch:
+                bar.set_hatch(hatch)
+                bar.set_edgecolor("white")
+    ax.set_xticks(range(len(kinds)))
+    ax.set_xticklabels(kinds)
+    ax.set_ylabel(metric_label(metric))
+    if metric.startswith("psnr") and rows:
+        finite = [_metric_value(metric, v) for v in values.values() if v is not None and not math.isnan(v)]
+        if finite:
+            ax.set_ylim(max(0.0, min(finite) - 3.0), max(finite) + 1.5)
+    # Plain patches for the legend: a method's first bar may be hatched.
+    handles = [Patch(facecolor=colours[i % len(colours)], label=name) for i, name in enumerate(names)]
+    if hatched_any:
+        handles.append(Patch(facecolor="0.75", hatch="//", edgecolor="white", label="not trained on this kind"))
+    ax.legend(handles=handles, fontsize="x-small", ncol=2)
+    ax.grid(axis="y", alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_area_bins(
+    table,
+    metric: str = "psnr_hole",
+    ax=None,
+    title: str | None = None,
+    methods: Sequence[str] | None = None,
+    learned: Sequence[str] = (),
+):
+    """Draw a metric against the hole's share of the image, one line per method (LaMa's bins).
+
+    Parameters
+    ----------
+    table : SummaryTable or list of dict
+        Rows with ``method``, ``area_bin``, ``n`` and ``metric``
+        (``result.table(by=("method", "area_bin"))``).
+    metric : str
+        Which column to draw; L1 is drawn in percent.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    methods : sequence of str, optional
+        Methods to draw (default: all, in table order).
+    learned : sequence of str
+        Learned methods are drawn with solid lines, the others dashed.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The x axis lists the bins that hold at least one image, in increasing order.
+    """
+    rows = list(table)
+    if not rows:
+        raise ValueError("table has no rows to draw")
+    for key in ("method", "area_bin", metric):
+        if key not in rows[0]:
+            raise ValueError(f"table rows need a {key!r} entry; they have {sorted(rows[0])}")
+    order = area_bin_labels()
+    bins = [label for label in order if any(row["area_bin"] == label for row in rows)]
+    position = {label: i for i, label in enumerate(bins)}
+    names = list(methods) if methods is not None else list(dict.fromkeys(row["method"] for row in rows))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 3.6), layout="constrained")
+    for name in names:
+        points = sorted(
+            (position[row["area_bin"]], _metric_value(metric, row[metric]))
+            for row in rows
+            if row["method"] == name and row["area_bin"] in position and not math.isnan(row[metric])
+        )
+        if not points:
+            continue
+        xs, ys = zip(*points)
+        ax.plot(xs, ys, "-" if name in learned else "--", marker="o", markersize=4, label=name)
+    counts = {}
+    for row in rows:
+        counts[row["area_bin"]] = max(counts.get(row["area_bin"], 0), int(row.get("n", 0)))
+    ax.set_xticks(range(len(bins)))
+    ax.set_xticklabels([f"{label}\n(n≤{counts[label]})" for label in bins], fontsize=8)
+    ax.set_xlabel("share of the image in the hole")
+    ax.set_ylabel(metric_label(metric))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="x-small", ncol=2)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+# --------------------------------------------------------------------------- galleries
+
+
+def best_worst_gallery(
+    result,
+    dataset,
+    inpainter,
+    n: int = 2,
+    metric: str = "psnr_hole",
+    mask_kind: str | None = None,
+    axes=None,
+    size: float = 1.7,
+):
+    """Show one method's ``n`` best and ``n`` worst cases: input with the hole, fill, original.
+
+    The cases are picked by :meth:`inpaintlib.evaluation.EvaluationResult.best_and_worst` and
+    rebuilt exactly: the image comes from ``dataset`` and the mask from ``result.mask``, and
+    ``inpainter`` fills it again.
+
+    Parameters
+    ----------
+    result : EvaluationResult
+        The evaluation that scored the method.
+    dataset : Dataset, DatasetSplit or tensor
+        What was evaluated (the same object passed to :func:`~inpaintlib.evaluation.evaluate`).
+    inpainter : Inpainter
+        The method (its ``name`` must be one of ``result.methods``).
+    n : int
+        Cases in each row.
+    metric, mask_kind
+        Passed to ``best_and_worst``.
+    axes : 2-D array of Axes, optional
+        At least ``2 x 3n``.
+    size : float
+        Inches per panel.
+
+    Returns
+    -------
+    (Figure, numpy.ndarray of Axes)
+        Row 0 holds the best cases, row 1 the worst.
+    """
+    from inpaintlib.evaluation import _image_source, _resize
+
+    name = getattr(inpainter, "name", None)
+    best, worst = result.best_and_worst(name, n=n, metric=metric, mask_kind=mask_kind)
+    get_image, _ = _image_source(dataset)
+    if axes is None:
+        figure, axes = plt.subplots(2, 3 * n, figsize=(size * 3 * n, size * 2 + 0.6), squeeze=False)
+    axes = np.asarray(axes, dtype=object)
+    if axes.ndim != 2 or axes.shape[0] < 2 or axes.shape[1] < 3 * n:
+        raise ValueError(f"axes must be at least 2 x {3 * n}, got {axes.shape}")
+    for row, (label, records) in enumerate((("best", best), ("worst", worst))):
+        for case in range(n):
+            panels = axes[row, 3 * case : 3 * case + 3]
+            for panel in panels:
+                panel.set_xticks([])
+                panel.set_yticks([])
+            if case >= len(records):
+                for panel in panels:
+                    panel.axis("off")
+                continue
+            record = records[case]
+            image = _resize(get_image(record["index"]), result.image_size)
+            mask = result.mask(record["index"], record["mask_kind"], size=tuple(image.shape[-2:]))
+            filled = inpainter(image, mask)
+            panels[0].imshow(to_display(fill_hole(image, mask)))
+            panels[0].set_title(f"{label} {case + 1}: {record['mask_kind']} #{record['index']}", fontsize=7)
+            panels[1].imshow(to_display(filled))
+            panels[1].set_title(f"{name}: {_short_value(metric, record[metric])}", fontsize=7)
+            panels[2].imshow(to_display(image))
+            panels[2].set_title("original", fontsize=7)
+    figure = axes[0, 0].figure
+    return figure, axes
+
+
+def comparison_panels(
+    image: torch.Tensor,
+    mask: torch.Tensor,
+    filled: Mapping[str, torch.Tensor | None],
+    metrics: Mapping[str, Mapping | None] | None = None,
+    axes=None,
+    ncols: int = 5,
+    size: float = 2.2,
+    notes: Mapping[str, str] | None = None,
+):
+    """Show a masked image, then each method's result with its scores in the title.
+
+    Parameters
+    ----------
+    image : torch.Tensor
+        The original ``(3, H, W)`` image.
+    mask : torch.Tensor
+        ``(H, W)``, 1 = missing.
+    filled : dict
+        ``method -> composed (3, H, W) image``, or ``None`` for a method that cannot fill this
+        mask (its panel says why, from ``notes``).
+    metrics : dict, optional
+        ``method -> {"psnr_hole": ..., "ssim_hole": ..., "l1_hole": ...}`` shown under each name.
+    axes : sequence of Axes, optional
+        At least ``len(filled) + 2`` panels (input, each method, original).
+    ncols : int
+        Panels per row when the helper makes its own figure.
+    size : float
+        Inches per panel.
+    notes : dict, optional
+        ``method -> short reason`` for the methods without a result.
+
+    Returns
+    -------
+    (Figure, numpy.ndarray of Axes)
+    """
+    metrics = metrics or {}
+    notes = notes or {}
+    count = len(filled) + 2
+    figure, panels = grid_axes(count, ncols, size, axes)
+    mask = torch.as_tensor(mask, dtype=torch.float32)
+    share = float(mask.mean())
+    panels[0].imshow(to_display(fill_hole(image, mask, HOLE_GREY)))
+    panels[0].set_title(f"input: {share:.1%} missing", fontsize=8)
+    for panel, (name, result) in zip(panels[1:], filled.items()):
+        if result is None:
+            panel.text(0.5, 0.5, notes.get(name, "cannot fill\nthis mask"), ha="center", va="center", fontsize=8, wrap=True)
+            panel.set_title(name, fontsize=8)
+        else:
+            panel.imshow(to_display(result))
+            scores = metrics.get(name) or {}
+            text = " · ".join(
+                _short_value(key, scores[key]) for key in ("psnr_hole", "ssim_hole") if key in scores
+            )
+            panel.set_title(f"{name}\n{text}" if text else name, fontsize=8)
+    panels[count - 1].imshow(to_display(image))
+    panels[count - 1].set_title("original", fontsize=8)
+    for panel in panels[:count]:
+        panel.set_xticks([])
+        panel.set_yticks([])
+    return figure, panels
