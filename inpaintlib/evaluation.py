@@ -54,6 +54,7 @@ __all__ = [
     "EvaluationResult",
     "HIGHER_IS_BETTER",
     "TrainedRun",
+    "comparison_table",
     "describe_comparison",
     "evaluate",
     "evaluate_by_size",
@@ -986,6 +987,39 @@ def describe_comparison(
                 f"{learned_text}, by {_metric_text(metric, margin, difference=True)} of {what}."
             )
     return sentences
+
+
+def comparison_table(comparisons: Sequence[Mapping], metric: str = "psnr_hole", label: str | None = None) -> SummaryTable:
+    """Show :func:`learned_vs_classical` rows as a table: group, best learned and best classical method, margin.
+
+    Parameters
+    ----------
+    comparisons : list of dict
+        The output of :func:`learned_vs_classical`.
+    metric : str
+        The metric they were ranked by (sets the units).
+    label : str, optional
+        The first column's title (default ``"group"``).
+    """
+    label = label or "group"
+
+    def text(value, difference=False):
+        return "–" if value is None else _metric_text(metric, value, difference)
+
+    rows = []
+    for row in comparisons:
+        margin = row.get("margin")
+        rows.append(
+            {
+                label: str(row["group"]),
+                "best learned": row.get("learned") or "–",
+                "learned score": text(row.get("learned_value")),
+                "best classical": row.get("classical") or "–",
+                "classical score": text(row.get("classical_value")),
+                "learned ahead by": "–" if margin is None else ("-" if margin < 0 else "") + text(abs(margin), True),
+            }
+        )
+    return SummaryTable(rows, columns=[label, "best learned", "learned score", "best classical", "classical score", "learned ahead by"])
 
 
 def _is_kind(group) -> bool:

@@ -31,13 +31,32 @@ from inpaintlib.metrics import COLUMN_TITLES, area_bin_labels
 from inpaintlib.viz import HOLE_GREY, fill_hole, grid_axes, to_display
 
 __all__ = [
+    "BASELINE_COLOURS",
     "best_worst_gallery",
     "comparison_panels",
+    "method_colours",
     "metric_label",
     "plot_area_bins",
     "plot_loss_grid",
     "plot_metric_bars",
 ]
+
+
+#: Fixed colours of the classical methods, so they look the same in every figure.
+BASELINE_COLOURS = {"telea": "tab:olive", "navier_stokes": "tab:cyan", "biharmonic": "tab:purple", "mean_color": "0.6"}
+_LEARNED_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:brown", "tab:pink", "black", "gold")
+
+
+def method_colours(names: Sequence[str]) -> dict[str, str]:
+    """Colours for methods: the fixed :data:`BASELINE_COLOURS` for the classical ones, a cycle for the others."""
+    colours, learned = {}, 0
+    for name in names:
+        if name in BASELINE_COLOURS:
+            colours[name] = BASELINE_COLOURS[name]
+        else:
+            colours[name] = _LEARNED_COLOURS[learned % len(_LEARNED_COLOURS)]
+            learned += 1
+    return colours
 
 
 def metric_label(metric: str) -> str:
@@ -163,6 +182,7 @@ def plot_metric_bars(
     trained_kinds: Mapping[str, Sequence[str]] | None = None,
     title: str | None = None,
     methods: Sequence[str] | None = None,
+    colours: Mapping[str, str] | None = None,
 ):
     """Draw one metric per method and mask kind as grouped bars.
 
@@ -178,6 +198,8 @@ def plot_metric_bars(
     title : str, optional
     methods : sequence of str, optional
         Methods to draw, in this order (default: all, in table order).
+    colours : dict, optional
+        ``method -> colour`` (default :func:`method_colours`).
 
     Returns
     -------
@@ -195,7 +217,7 @@ def plot_metric_bars(
     if ax is None:
         _, ax = plt.subplots(figsize=(max(5.0, 1.0 + 0.35 * len(names) * len(kinds)), 3.6), layout="constrained")
     width = 0.8 / max(1, len(names))
-    colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    colours = {**method_colours(names), **(colours or {})}
     hatched_any = False
     for i, name in enumerate(names):
         xs, heights, hatches = [], [], []
@@ -208,7 +230,7 @@ def plot_metric_bars(
             untrained = trained_kinds is not None and name in trained_kinds and kind not in trained_kinds[name]
             hatches.append("//" if untrained else "")
             hatched_any |= untrained
-        bars = ax.bar(xs, heights, width=width * 0.95, color=colours[i % len(colours)], label=name)
+        bars = ax.bar(xs, heights, width=width * 0.95, color=colours[name], label=name)
         for bar, hatch in zip(bars, hatches):
             if hatch:
                 bar.set_hatch(hatch)
@@ -221,7 +243,7 @@ def plot_metric_bars(
         if finite:
             ax.set_ylim(max(0.0, min(finite) - 3.0), max(finite) + 1.5)
     # Plain patches for the legend: a method's first bar may be hatched.
-    handles = [Patch(facecolor=colours[i % len(colours)], label=name) for i, name in enumerate(names)]
+    handles = [Patch(facecolor=colours[name], label=name) for name in names]
     if hatched_any:
         handles.append(Patch(facecolor="0.75", hatch="//", edgecolor="white", label="not trained on this kind"))
     ax.legend(handles=handles, fontsize="x-small", ncol=2)
@@ -238,6 +260,7 @@ def plot_area_bins(
     title: str | None = None,
     methods: Sequence[str] | None = None,
     learned: Sequence[str] = (),
+    colours: Mapping[str, str] | None = None,
 ):
     """Draw a metric against the hole's share of the image, one line per method (LaMa's bins).
 
@@ -254,6 +277,8 @@ def plot_area_bins(
         Methods to draw (default: all, in table order).
     learned : sequence of str
         Learned methods are drawn with solid lines, the others dashed.
+    colours : dict, optional
+        ``method -> colour`` (default :func:`method_colours`).
 
     Returns
     -------
@@ -272,6 +297,7 @@ def plot_area_bins(
     names = list(methods) if methods is not None else list(dict.fromkeys(row["method"] for row in rows))
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 3.6), layout="constrained")
+    colours = {**method_colours(names), **(colours or {})}
     for name in names:
         points = sorted(
             (position[row["area_bin"]], _metric_value(metric, row[metric]))
@@ -281,7 +307,7 @@ def plot_area_bins(
         if not points:
             continue
         xs, ys = zip(*points)
-        ax.plot(xs, ys, "-" if name in learned else "--", marker="o", markersize=4, label=name)
+        ax.plot(xs, ys, "-" if name in learned else "--", marker="o", markersize=4, label=name, color=colours[name])
     counts = {}
     for row in rows:
         counts[row["area_bin"]] = max(counts.get(row["area_bin"], 0), int(row.get("n", 0)))

@@ -48,6 +48,7 @@ METRIC_KEYS = ("psnr_hole", "ssim_hole", "l1_hole", "psnr_whole", "ssim_whole", 
 COLUMN_TITLES = {
     "method": "method",
     "mask_kind": "mask",
+    "trained_on": "trained on it",
     "area_bin": "hole area",
     "n": "n",
     "hole_fraction": "hole %",

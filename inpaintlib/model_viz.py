@@ -1,6 +1,6 @@
 """Figures and small calculations for the model notebooks (04: Model 2, 05: Model 3).
 
-Four groups of helpers, each usable on its own:
+Five groups of helpers, each usable on its own:
 
 * **Layer tables**: :class:`ConvSpec` and :class:`DeconvSpec` write one row of an architecture
   table; :func:`conv_stack` and :func:`deconv_stack` build the layers a table describes (to
@@ -11,6 +11,8 @@ Four groups of helpers, each usable on its own:
   :func:`inpainting_grid` (masked | prediction | composed | original), :func:`metric_bars`
   (one metric per method and mask kind), :func:`compare_runs` (one loss curve per run) and
   :func:`show_filters` (first-layer convolution filters).
+* **Training**: :func:`fit_within_budget` trains at least one whole epoch, then within a time
+  budget.
 * **Speed**: :func:`train_step_flops` counts the floating-point operations of one training step,
   :func:`time_train_step` measures its wall-clock time, :func:`seconds_per_step` reads it off a
   training history, :func:`format_duration` writes seconds for people.
@@ -52,6 +54,7 @@ __all__ = [
     "deconv_sizes",
     "deconv_specs",
     "deconv_stack",
+    "fit_within_budget",
     "format_duration",
     "inpainting_grid",
     "load_run_notes",
@@ -421,12 +424,15 @@ def metric_bars(result, metric: str = "psnr_hole", ax=None, title: str | None = 
     ax.set_xticks(positions)
     ax.set_xticklabels(kinds)
     ax.set_ylabel(COLUMN_TITLES.get(metric, metric))
-    ax.legend(fontsize="small", ncol=min(3, len(methods)))
     if title:
         ax.set_title(title)
     finite = [v for v in values.values() if math.isfinite(v)]
-    if finite and metric.startswith("psnr"):
-        ax.set_ylim(max(0.0, min(finite) - 3.0), max(finite) + 2.0)
+    if finite:
+        # Leave the top quarter free for the legend.
+        low = max(0.0, min(finite) - 3.0) if metric.startswith("psnr") else 0.0
+        high = max(finite)
+        ax.set_ylim(low, high + 0.35 * max(high - low, 1e-9))
+    ax.legend(fontsize="small", ncol=min(4, len(methods)), loc="upper center")
     return ax
 
 
@@ -686,6 +692,43 @@ def time_train_step(
         return StepTiming(label, batch_size, seconds, flops)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def fit_within_budget(trainer, epochs: int, max_minutes: float | None = None):
+    """Train at least one whole epoch, then on up to ``epochs`` epochs while the time budget lasts.
+
+    :meth:`inpaintlib.train.Trainer.fit` with ``max_minutes`` stops at the end of the first step
+    past the budget, even in the first epoch, which would leave a run without a validated epoch
+    (no ``best.pt``). On a slow or busy machine the quick notebooks need one finished epoch, so
+    the first one runs to its end and the rest share what is left of the budget.
+
+    Parameters
+    ----------
+    trainer : inpaintlib.train.Trainer
+    epochs : int
+        The total number of epochs to reach.
+    max_minutes : float, optional
+        The budget for the whole call; ``None`` trains all ``epochs`` (or until early stopping).
+
+    Returns
+    -------
+    History
+        The trainer's history; ``stop_reason`` is ``"time budget"`` when the budget ended the run.
+    """
+    epochs = _check_positive("epochs", epochs)
+    if max_minutes is None:
+        return trainer.fit(epochs=epochs)
+    if not isinstance(max_minutes, (int, float)) or isinstance(max_minutes, bool) or max_minutes <= 0:
+        raise ValueError(f"max_minutes must be a positive number or None, got {max_minutes!r}")
+    started = time.monotonic()
+    history = trainer.fit(epochs=min(epochs, trainer.epoch + 1))  # one whole epoch, whatever the budget
+    if trainer.epoch >= epochs or history.stopped_early:
+        return history
+    left = float(max_minutes) - (time.monotonic() - started) / 60.0
+    if left <= 0:
+        history.stop_reason = "time budget"
+        return history
+    return trainer.fit(epochs=epochs, max_minutes=left)
 
 
 def seconds_per_step(history) -> float:

@@ -42,6 +42,8 @@ __all__ = [
 
 #: Where :func:`hole_style_distance` takes its reference texture from.
 REFERENCES = ("crop", "image")
+#: The smallest square AlexNet's five conv layers accept (its second max-pool needs 3x3 input).
+MIN_CROP = 32
 
 
 def style_extractor(
@@ -188,7 +190,16 @@ def _mask_batch(mask: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
     return (mask > 0.5).expand(n, 1, h, w)
 
 
-def hole_boxes(mask: torch.Tensor, margin: int = 0) -> list[tuple[int, int, int, int] | None]:
+def _grow(start: int, stop: int, wanted: int, limit: int) -> tuple[int, int]:
+    """Grow ``[start, stop)`` around its centre to at least ``wanted`` pixels inside ``[0, limit)``."""
+    size = min(wanted, limit)
+    if stop - start >= size:
+        return start, stop
+    start = min(max(start - (size - (stop - start)) // 2, 0), limit - size)
+    return start, start + size
+
+
+def hole_boxes(mask: torch.Tensor, margin: int = 0, min_size: int = 0) -> list[tuple[int, int, int, int] | None]:
     """Return the bounding box ``(top, bottom, left, right)`` of each mask's hole, grown by ``margin``.
 
     Parameters
@@ -197,6 +208,9 @@ def hole_boxes(mask: torch.Tensor, margin: int = 0) -> list[tuple[int, int, int,
         ``(N, 1, H, W)``, ``(N, H, W)`` or ``(H, W)``; 1 = missing pixel.
     margin : int
         Pixels of context added on every side (clipped to the image).
+    min_size : int
+        Boxes narrower or shorter than this are grown around their centre to this size (as far
+        as the image allows).
 
     Returns
     -------
@@ -206,6 +220,8 @@ def hole_boxes(mask: torch.Tensor, margin: int = 0) -> list[tuple[int, int, int,
     """
     if isinstance(margin, bool) or not isinstance(margin, int) or margin < 0:
         raise ValueError(f"margin must be an int >= 0 pixels, got {margin!r}")
+    if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
+        raise ValueError(f"min_size must be an int >= 0 pixels, got {min_size!r}")
     mask = torch.as_tensor(mask)
     if mask.dim() == 2:
         mask = mask[None]
@@ -221,14 +237,9 @@ def hole_boxes(mask: torch.Tensor, margin: int = 0) -> list[tuple[int, int, int,
         if rows.numel() == 0:
             boxes.append(None)
             continue
-        boxes.append(
-            (
-                max(int(rows[0]) - margin, 0),
-                min(int(rows[-1]) + 1 + margin, height),
-                max(int(cols[0]) - margin, 0),
-                min(int(cols[-1]) + 1 + margin, width),
-            )
-        )
+        top, bottom = _grow(max(int(rows[0]) - margin, 0), min(int(rows[-1]) + 1 + margin, height), min_size, height)
+        left, right = _grow(max(int(cols[0]) - margin, 0), min(int(cols[-1]) + 1 + margin, width), min_size, width)
+        boxes.append((top, bottom, left, right))
     return boxes
 
 
@@ -243,7 +254,8 @@ def hole_style_distance(
 ) -> torch.Tensor:
     """Return, per image, the style distance between the filled hole and the original's texture.
 
-    The hole's bounding box (grown by ``margin`` pixels of context) is cut out of ``inpainted``
+    The hole's bounding box (grown by ``margin`` pixels of context, and to at least
+    :data:`MIN_CROP` pixels a side, the smallest input AlexNet accepts) is cut out of ``inpainted``
     and compared, through Gram matrices, with the same box of ``original`` (``reference="crop"``:
     the texture the painter put there) or with the whole original (``reference="image"``: the
     painting's overall texture). Pixel metrics such as PSNR reward the exact colours; this
@@ -276,7 +288,7 @@ def hole_style_distance(
     inpainted, original = _batch(inpainted, "inpainted"), _batch(original, "original")
     if inpainted.shape != original.shape:
         raise ValueError(f"inpainted {tuple(inpainted.shape)} and original {tuple(original.shape)} must have the same shape")
-    boxes = hole_boxes(_mask_batch(mask, original), margin)
+    boxes = hole_boxes(_mask_batch(mask, original), margin, min_size=MIN_CROP)
     distances = torch.full((len(boxes),), math.nan, dtype=torch.float64)
     for index, box in enumerate(boxes):
         if box is None:

@@ -362,28 +362,34 @@ class FixedMaskDataset(Dataset):
 
 
 class _DiscriminatorObjective(nn.Module):
-    """The discriminator's loss on real against inpainted views, as one module (one DDP forward)."""
+    """One half of the discriminator's loss: BCE of its logits on real (label 1) or inpainted (0) views.
 
-    def __init__(self, discriminator: nn.Module, loss: Callable) -> None:
+    The discriminator's loss ``BCE(D(real), 1) + BCE(D(fake), 0)`` (what
+    :func:`inpaintlib.losses.discriminator_loss` returns) is taken as two forward/backward passes,
+    one per half, so only one batch of discriminator activations is held at a time. Wrapping this
+    module in DistributedDataParallel gives one forward per backward.
+    """
+
+    def __init__(self, discriminator: nn.Module) -> None:
         super().__init__()
         self.discriminator = discriminator
-        self.loss = loss
 
-    def forward(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        return self.loss(self.discriminator(real), self.discriminator(fake))
+    def forward(self, views: torch.Tensor, real: bool) -> torch.Tensor:
+        from inpaintlib.losses import adversarial_loss
+
+        return adversarial_loss(self.discriminator(views).float(), real=real)
 
 
-def _default_losses(config: TrainConfig):
-    """Return ``(joint_loss, discriminator_loss, generator_adversarial_loss)`` from :mod:`inpaintlib.losses`."""
+def _default_loss(config: TrainConfig) -> nn.Module:
+    """Return the :class:`inpaintlib.losses.JointLoss` that ``config`` describes."""
     from inpaintlib import losses
 
-    joint = losses.JointLoss(
+    return losses.JointLoss(
         rec_weight=config.rec_weight,
         adv_weight=config.adv_weight if config.adversarial else 0.0,
         style_weight=config.style_weight,
         region=config.region,
     )
-    return joint, losses.discriminator_loss, losses.generator_adversarial_loss
 
 
 def _split_loss_output(output) -> tuple[torch.Tensor, dict]:
@@ -523,10 +529,6 @@ class Trainer:
     loss_fn : callable, optional
         ``loss_fn(prediction, target, mask, fake_logits) -> (total, {"rec": ..., "adv": ..., "style": ...})``;
         :class:`inpaintlib.losses.JointLoss` from ``config`` when ``None``.
-    discriminator_loss, adversarial_loss : callable, optional
-        ``discriminator_loss(real_logits, fake_logits)`` and ``adversarial_loss(fake_logits)``
-        (used for the validation ``adv`` term when ``loss_fn`` does not return one);
-        :mod:`inpaintlib.losses`' functions when ``None``.
     progress : bool
         Show ``tqdm`` progress bars with the running losses.
 
@@ -555,8 +557,6 @@ class Trainer:
         model_name: str | None = None,
         model_options: Mapping | None = None,
         loss_fn: Callable | None = None,
-        discriminator_loss: Callable | None = None,
-        adversarial_loss: Callable | None = None,
         progress: bool = True,
     ) -> None:
         self.config = config = config if config is not None else TrainConfig()
@@ -590,16 +590,14 @@ class Trainer:
         # Networks, losses, optimisers.
         self.generator = generator.to(device)
         self.discriminator = discriminator.to(device) if discriminator is not None else None
-        if loss_fn is None or (config.adversarial and (discriminator_loss is None or adversarial_loss is None)):
-            default_joint, default_disc, default_adv = _default_losses(config)
-            loss_fn = loss_fn if loss_fn is not None else default_joint
-            discriminator_loss = discriminator_loss or default_disc
-            adversarial_loss = adversarial_loss or default_adv
+        from inpaintlib.losses import discriminator_loss, generator_adversarial_loss
+
+        loss_fn = loss_fn if loss_fn is not None else _default_loss(config)
         if isinstance(loss_fn, nn.Module):
             loss_fn = loss_fn.to(device)
         self.loss_fn = loss_fn
         self.discriminator_loss = discriminator_loss
-        self.adversarial_loss = adversarial_loss
+        self.adversarial_loss = generator_adversarial_loss
         self._view = getattr(generator, "discriminator_view", None) or (lambda images: images)
 
         g_parameters = [p for p in self.generator.parameters() if p.requires_grad]
@@ -612,7 +610,7 @@ class Trainer:
             self.optimizer_d = torch.optim.SGD(
                 self.discriminator.parameters(), lr=config.lr_d, momentum=config.momentum_d
             )
-            self._d_objective = _DiscriminatorObjective(self.discriminator, discriminator_loss)
+            self._d_objective = _DiscriminatorObjective(self.discriminator)
         use_scaler = self.use_amp and self.amp_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
@@ -834,8 +832,9 @@ class Trainer:
             for parameter in self.discriminator.parameters():
                 parameter.requires_grad_(trainable)
 
-    def _clip_and_step(self, loss, optimizer, scaler, parameters) -> None:
-        optimizer.zero_grad(set_to_none=True)
+    def _clip_and_step(self, loss, optimizer, scaler, parameters, zero_grad: bool = True) -> None:
+        if zero_grad:
+            optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         if self.config.grad_clip is not None:
             scaler.unscale_(optimizer)
@@ -863,9 +862,19 @@ class Trainer:
         fake_logits = None
         if config.adversarial:
             self._set_discriminator_trainable(True)
+            # Real and inpainted halves one after the other: half the activation memory of one pass.
+            self.optimizer_d.zero_grad(set_to_none=True)
+            accumulate = self._d_step_module.no_sync() if self.dist.enabled else contextlib.nullcontext()
+            with accumulate:
+                with self._autocast():
+                    disc_real = self._d_step_module(self._view(images), True)
+                self.scaler_d.scale(disc_real).backward()
             with self._autocast():
-                disc = self._d_step_module(self._view(images), self._view(fake.detach()))
-            self._clip_and_step(disc.float(), self.optimizer_d, self.scaler_d, self.discriminator.parameters())
+                disc_fake = self._d_step_module(self._view(fake.detach()), False)
+            disc = disc_real.detach() + disc_fake.detach()
+            self._clip_and_step(
+                disc_fake, self.optimizer_d, self.scaler_d, self.discriminator.parameters(), zero_grad=False
+            )
             self._set_discriminator_trainable(False)
             with self._autocast():
                 fake_logits = self.discriminator(self._view(fake))

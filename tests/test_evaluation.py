@@ -458,3 +458,21 @@ def test_learned_vs_classical_sentences_follow_the_numbers():
     )
     with pytest.raises(ValueError, match="metric"):
         learned_vs_classical(table, ["model"], metric="lpips")
+
+
+def test_comparison_table_shows_winners_and_signed_margins():
+    from inpaintlib.evaluation import comparison_table
+
+    rows = [
+        {"group": "center", "learned": "m", "learned_value": 20.0, "classical": "telea", "classical_value": 18.0,
+         "margin": 2.0, "winner": "learned"},
+        {"group": "blocks", "learned": "m", "learned_value": 17.0, "classical": "telea", "classical_value": 18.5,
+         "margin": -1.5, "winner": "classical"},
+        {"group": "free_form", "learned": None, "learned_value": None, "classical": "telea", "classical_value": 19.0,
+         "margin": None, "winner": "classical"},
+    ]
+    table = comparison_table(rows, label="mask")
+    assert table.columns[0] == "mask" and len(table) == 3
+    assert table[0]["learned ahead by"] == "2.00 dB" and table[1]["learned ahead by"] == "-1.50 dB"
+    assert table[2]["best learned"] == "–" and table[2]["classical score"] == "19.00 dB"
+    assert "telea" in table.to_text()

@@ -133,3 +133,14 @@ def test_comparison_panels_show_input_each_method_and_original():
     assert "12.3 dB" in panels[1].get_title()
     assert panels[2].texts[0].get_text() == "center only" and not panels[2].images
     assert panels[3].get_title() == "original"
+
+
+def test_baselines_keep_their_colour_in_every_figure(result):
+    colours = evz.method_colours(["model_a", "telea", "model_b"])
+    assert colours["telea"] == evz.BASELINE_COLOURS["telea"]
+    assert colours["model_a"] != colours["model_b"]
+    ax = evz.plot_metric_bars(result.table(), methods=["mean_color", "telea"])
+    telea_bar = [bar for bar in ax.patches][-1]
+    assert matplotlib.colors.same_color(telea_bar.get_facecolor(), evz.BASELINE_COLOURS["telea"])
+    line_ax = evz.plot_area_bins(result.table(by=("method", "area_bin")), colours={"telea": "red"})
+    assert matplotlib.colors.same_color(line_ax.get_lines()[0].get_color(), "red")
