@@ -163,41 +163,53 @@ def bench_efficiency(args, workdir: Path) -> None:
     from torch.utils.flop_counter import FlopCounterMode
 
     print(f"== (a) compute efficiency: Model 3 training step, {SIZE} px, batch {BATCH}, "
-          f"{torch.get_num_threads()} threads ==")
+          f"{torch.get_num_threads()} thread(s) ==")
     images = torch.rand(BATCH * 2, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(0))
     trainer = model3_trainer(torch.utils.data.TensorDataset(images), None, workdir / "efficiency")
     batch = images[:BATCH]
     masks = MaskSampler(SIZE, KINDS, seed=0).sample(BATCH)
-    trainer.train_step(batch, masks)  # warm-up (oneDNN primitive caches)
-    with FlopCounterMode(display=False) as counter:
-        trainer.train_step(batch, masks)
-    flops = counter.get_total_flops()
-    by_op = {str(op): count for op, count in counter.get_flop_counts()["Global"].items()}
+    steps = {"inpaintlib": lambda: trainer.train_step(batch, masks)}
+    if not args.no_report_step:
+        report = ReportPipeline(workdir / "report-step")
+        data = report.normalize(batch * 255)
+        labels = torch.cat([data, masks], dim=1)
+        optimizers = report.optimizers()
+        steps["report pipeline"] = lambda: report.step(data * (1 - masks), labels, *optimizers)
+    flops, by_op = {}, {}
+    for name, step in steps.items():
+        step()  # warm-up (oneDNN primitive caches)
+        with FlopCounterMode(display=False) as counter:
+            step()
+        flops[name] = counter.get_total_flops()
+        by_op[name] = {str(op).split(".")[-1]: count for op, count in counter.get_flop_counts()["Global"].items()}
     n = args.matmul_size
     matmul_seconds(n)
-    steps, mms = [], []
+    times = {name: [] for name in steps}
+    mms = []
     for _ in range(args.repeats):
-        mms.extend(matmul_seconds(n) for _ in range(3))
-        steps.append(timed(lambda: trainer.train_step(batch, masks)))
+        for name, step in steps.items():
+            mms.extend(matmul_seconds(n) for _ in range(2))
+            times[name].append(timed(step))
     mm_flops = 2 * n**3
     threads = torch.get_num_threads()
     # Wall clock: best of each (the least disturbed run). CPU time: immune to time-slicing by other
     # processes, so it is the fairer figure on a shared machine.
     peak_wall = mm_flops / min(w for w, _ in mms)
     peak_cpu = mm_flops / min(c for _, c in mms)
-    step_wall = min(w for w, _ in steps)
-    step_cpu = min(c for _, c in steps)
-    print(f"matmul {n}x{n} fp32:      best {peak_wall / 1e9:7.1f} GFLOP/s wall "
+    print(f"matmul {n}x{n} fp32:        best {peak_wall / 1e9:6.1f} GFLOP/s wall "
           f"(median {mm_flops / statistics.median(w for w, _ in mms) / 1e9:.1f}); "
-          f"{peak_cpu * threads / 1e9:.1f} GFLOP/s per {threads} busy threads of CPU time")
-    print(f"training step FLOPs:     {flops / 1e9:7.1f} GFLOP (" +
-          ", ".join(f"{op.split('.')[-1]} {count / 1e9:.1f}" for op, count in by_op.items()) + ")")
-    print(f"training step time:      best {step_wall:7.2f} s wall (median {statistics.median(w for w, _ in steps):.2f} s "
-          f"over {len(steps)}), {step_cpu:.2f} s CPU")
-    print(f"training step rate:      best {flops / step_wall / 1e9:7.1f} GFLOP/s wall; "
-          f"{flops / step_cpu * threads / 1e9:.1f} GFLOP/s per {threads} busy threads of CPU time")
-    print(f"compute efficiency:      {100 * (flops / step_wall) / peak_wall:7.1f} % of matmul throughput by wall clock, "
-          f"{100 * (flops / step_cpu) / peak_cpu:.1f} % by CPU time (bar: >= 60 %)")
+          f"{peak_cpu * threads / 1e9:.1f} GFLOP/s per {threads} busy thread(s) of CPU time")
+    for name in steps:
+        step_wall = min(w for w, _ in times[name])
+        step_cpu = min(c for _, c in times[name])
+        terms = ", ".join(f"{op} {count / 1e9:.1f}" for op, count in by_op[name].items())
+        print(f"{name}:")
+        print(f"  step FLOPs:              {flops[name] / 1e9:6.1f} GFLOP ({terms})")
+        print(f"  step time:               best {step_wall:6.2f} s wall (median "
+              f"{statistics.median(w for w, _ in times[name]):.2f} s over {len(times[name])}), {step_cpu:.2f} s CPU")
+        print(f"  compute efficiency:      {100 * (flops[name] / step_wall) / peak_wall:6.1f} % of matmul throughput "
+              f"by wall clock, {100 * (flops[name] / step_cpu) / peak_cpu:.1f} % by CPU time"
+              + (" (bar: >= 60 %)" if name == "inpaintlib" else ""))
 
 
 # --------------------------------------------------------------------------- (b) the report's pipeline
@@ -217,6 +229,7 @@ class ReportPipeline:
         from torchvision import models, transforms
 
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.size = SIZE
         self.preprocess = nn.Sequential(
             transforms.Resize(224),
@@ -397,20 +410,29 @@ class ReportPipeline:
                 total += self.context_encoder_loss(self.model(data), target[:, :3])
         return total / (len(loader.dataset) / BATCH)
 
+    def step(self, data, labels, optimizer, d_optimizer):
+        self.discriminator.zero_grad()
+        d_loss = self.discriminator_loss(self.model(data), labels[:, :3], BATCH)
+        d_loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.discriminator.parameters(), 1)
+        d_optimizer.step()
+        self.model.zero_grad()
+        output = self.model(data)
+        loss = self.context_encoder_loss(output, labels[:, :3])
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1)
+        optimizer.step()
+
+    def optimizers(self):
+        return (
+            torch.optim.Adam(self.model.parameters(), lr=0.0006, betas=(0.5, 0.999)),
+            torch.optim.SGD(self.discriminator.parameters(), lr=0.001),
+        )
+
     def epoch(self, train_loader, val_loader, optimizer, d_optimizer, state):
         self.model.train()
         for data, labels in train_loader:
-            self.discriminator.zero_grad()
-            d_loss = self.discriminator_loss(self.model(data), labels[:, :3], BATCH)
-            d_loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.discriminator.parameters(), 1)
-            d_optimizer.step()
-            self.model.zero_grad()
-            output = self.model(data)
-            loss = self.context_encoder_loss(output, labels[:, :3])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1)
-            optimizer.step()
+            self.step(data, labels, optimizer, d_optimizer)
         current = self.get_loss(val_loader)
         if state["best"] > current:
             torch.save(self.model, self.workdir / "best_model")
@@ -435,8 +457,7 @@ def bench_epoch(args, workdir: Path) -> None:
     report = ReportPipeline(workdir / "report")
     train_loader, val_loader = report.loaders(train_paths, val_paths)
     report_setup = time.perf_counter() - started
-    optimizer = torch.optim.Adam(report.model.parameters(), lr=0.0006, betas=(0.5, 0.999))
-    d_optimizer = torch.optim.SGD(report.discriminator.parameters(), lr=0.001)
+    optimizer, d_optimizer = report.optimizers()
     started = time.perf_counter()
     report.epoch(train_loader, val_loader, optimizer, d_optimizer, {"best": 1e5})
     report_epoch = time.perf_counter() - started
@@ -497,6 +518,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: PyTorch's choice)")
     parser.add_argument("--matmul-size", type=int, default=2048, help="side of the torch.mm probe (default: 2048)")
     parser.add_argument("--repeats", type=int, default=3, help="timed training steps for (a) (default: 3)")
+    parser.add_argument("--no-report-step", action="store_true", help="(a): skip timing the report's step")
     parser.add_argument("--images", type=int, default=100, help="photos for (b) (default: 100)")
     parser.add_argument("--count", type=int, default=7000, help="index size for (c) (default: 7000)")
     parser.add_argument("--step-every", type=int, default=70, help="(c): a training step every N batches (default: 70)")

@@ -289,20 +289,23 @@ def hole_style_distance(
     if inpainted.shape != original.shape:
         raise ValueError(f"inpainted {tuple(inpainted.shape)} and original {tuple(original.shape)} must have the same shape")
     boxes = hole_boxes(_mask_batch(mask, original), margin, min_size=MIN_CROP)
+    weights = _layer_weights(features, layer_weights)
     distances = torch.full((len(boxes),), math.nan, dtype=torch.float64)
+    # Crops of the same size go through the extractor together (all of them, for a fixed hole).
+    groups: dict[tuple[int, int], list[int]] = {}
     for index, box in enumerate(boxes):
-        if box is None:
-            continue
-        top, bottom, left, right = box
-        crop = inpainted[index : index + 1, :, top:bottom, left:right]
-        if reference == "crop":
-            target = original[index : index + 1, :, top:bottom, left:right]
-        else:
-            target = original[index : index + 1]
-        weights = _layer_weights(features, layer_weights)
-        distances[index] = _distance_from_grams(
-            gram_matrices(crop, features), gram_matrices(target, features), weights, False, False
-        )[0].cpu()
+        if box is not None:
+            groups.setdefault((box[1] - box[0], box[3] - box[2]), []).append(index)
+    for indices in groups.values():
+        crops, targets = [], []
+        for index in indices:
+            top, bottom, left, right = boxes[index]
+            crops.append(inpainted[index, :, top:bottom, left:right])
+            targets.append(original[index, :, top:bottom, left:right] if reference == "crop" else original[index])
+        grams_crop = gram_matrices(torch.stack(crops), features)
+        grams_target = gram_matrices(torch.stack(targets), features)
+        values = _distance_from_grams(grams_crop, grams_target, weights, False, False)
+        distances[indices] = values.cpu()
     return distances
 
 

@@ -27,6 +27,7 @@ from inpaintlib.data import (
     load_image,
     make_loader,
     normalize,
+    policy_operations,
     preview_views,
     sample_images,
     split_indices,
@@ -498,6 +499,14 @@ def test_describe_policy_lists_autoaugment_subpolicies_and_randaugment_operation
     assert "1 drawn uniformly per view" in describe_policy("trivialaugment")
     with pytest.raises(ValueError, match="policy"):
         describe_policy("mixup")
+
+
+def test_policy_operations_name_what_a_policy_can_do():
+    operations = policy_operations("autoaugment")
+    assert operations == sorted(operations) and "Rotate" in operations and "Invert" in operations
+    assert not {"GaussianBlur", "HorizontalFlip"} & set(operations)  # the ImageNet policy neither blurs nor flips
+    assert "Identity" in policy_operations("trivialaugment")
+    assert policy_operations(lambda image: image) == []
 
 
 def test_preview_views_starts_with_the_original():

@@ -168,6 +168,16 @@ def test_tiny_holes_are_measured_on_a_crop_alexnet_accepts(features):
     assert hole_style_distance(filled, original, mask, features).item() > 0
 
 
+def test_holes_of_different_sizes_in_one_batch_match_one_at_a_time(features):
+    originals = images(3, 0)
+    masks = torch.stack([center_block(SIZE, hole=h) for h in (40, 16, 40)])[:, None].float()
+    filled = originals * (1 - masks) + 0.5 * masks
+    together = hole_style_distance(filled, originals, masks, features)
+    for i in range(3):
+        alone = hole_style_distance(filled[i : i + 1], originals[i : i + 1], masks[i : i + 1], features)
+        assert math.isclose(together[i].item(), alone.item(), rel_tol=1e-6)
+
+
 def test_hole_scores_rank_a_perfect_fill_above_the_mean_colour(features):
     originals = images(2, 0)
     mask = center_block(SIZE, hole=32)[None, None].float().expand(2, 1, SIZE, SIZE)

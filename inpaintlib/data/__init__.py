@@ -13,13 +13,22 @@ layouts        CycleGAN / Kaggle / ``monet/ + photo/`` / plain folder; finding a
 sample         the offline default: crops of the photos bundled with scikit-image
 load           :func:`load_dataset`, :class:`DatasetSplit`, :func:`split_indices`
 normalization  ImageNet :func:`normalize` / :func:`denormalize`
-amplify        :class:`AmplifiedDataset` (AutoAugment, RandAugment, TrivialAugment), :func:`preview_views`
+amplify        :class:`AmplifiedDataset` (AutoAugment, RandAugment, TrivialAugment), :func:`preview_views`,
+               :func:`describe_policy`, :func:`policy_operations`
 loaders        :func:`make_loader`
 
 Downloading monet2photo lives in :mod:`inpaintlib.download`.
 """
 
-from .amplify import POLICIES, AmplifiedDataset, augment_view, augmentation_policy, describe_policy, preview_views
+from .amplify import (
+    POLICIES,
+    AmplifiedDataset,
+    augment_view,
+    augmentation_policy,
+    describe_policy,
+    policy_operations,
+    preview_views,
+)
 from .images import (
     IMAGE_EXTENSIONS,
     ImageFolderDataset,
@@ -71,6 +80,7 @@ __all__ = [
     "make_loader",
     "monet2photo_candidates",
     "normalize",
+    "policy_operations",
     "preview_views",
     "read_rgb",
     "resize_and_crop",

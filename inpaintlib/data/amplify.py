@@ -62,6 +62,19 @@ def augmentation_policy(policy: str | Transform = "autoaugment", fill: float | N
     raise ValueError(f"policy must be one of {POLICIES} or a callable, got {policy!r}")
 
 
+def policy_operations(policy: str | Transform = "autoaugment", **options) -> list[str]:
+    """Return the sorted names of the operations a policy can apply (e.g. ``"Rotate"``, ``"Invert"``).
+
+    ``options`` go to :func:`augmentation_policy`. A callable policy that is not one of torchvision's
+    automatic augmentations gives an empty list.
+    """
+    transform = augmentation_policy(policy, **options)
+    subpolicies = getattr(transform, "_policies", None)
+    if subpolicies:
+        return sorted({name for steps in subpolicies for name, _, _ in steps})
+    return sorted(getattr(transform, "_AUGMENTATION_SPACE", {}) or {})
+
+
 def describe_policy(policy: str | Transform = "autoaugment", **options) -> str:
     """Return a readable description of an augmentation policy, one line per sub-policy.
 
