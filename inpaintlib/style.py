@@ -287,7 +287,9 @@ def hole_style_distance(
         raise ValueError(f"reference must be one of {REFERENCES}, got {reference!r}")
     inpainted, original = _batch(inpainted, "inpainted"), _batch(original, "original")
     if inpainted.shape != original.shape:
-        raise ValueError(f"inpainted {tuple(inpainted.shape)} and original {tuple(original.shape)} must have the same shape")
+        raise ValueError(
+            f"inpainted {tuple(inpainted.shape)} and original {tuple(original.shape)} must have the same shape"
+        )
     boxes = hole_boxes(_mask_batch(mask, original), margin, min_size=MIN_CROP)
     weights = _layer_weights(features, layer_weights)
     distances = torch.full((len(boxes),), math.nan, dtype=torch.float64)

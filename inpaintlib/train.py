@@ -606,10 +606,12 @@ class Trainer:
         self.optimizer_g = torch.optim.Adam(g_parameters, lr=config.lr_g, betas=config.betas_g)
         self.optimizer_d = None
         self._d_objective = None
+        self._d_parameters: list[nn.Parameter] = []
         if config.adversarial:
-            self.optimizer_d = torch.optim.SGD(
-                self.discriminator.parameters(), lr=config.lr_d, momentum=config.momentum_d
-            )
+            self._d_parameters = [p for p in self.discriminator.parameters() if p.requires_grad]
+            if not self._d_parameters:
+                raise ValueError("the discriminator has no trainable parameters")
+            self.optimizer_d = torch.optim.SGD(self._d_parameters, lr=config.lr_d, momentum=config.momentum_d)
             self._d_objective = _DiscriminatorObjective(self.discriminator)
         use_scaler = self.use_amp and self.amp_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
@@ -828,9 +830,9 @@ class Trainer:
     # ------------------------------------------------------------------ one step
 
     def _set_discriminator_trainable(self, trainable: bool) -> None:
-        if self.discriminator is not None:
-            for parameter in self.discriminator.parameters():
-                parameter.requires_grad_(trainable)
+        """Switch the discriminator's gradients on (its step) or off (the generator's step)."""
+        for parameter in self._d_parameters:
+            parameter.requires_grad_(trainable)
 
     def _clip_and_step(self, loss, optimizer, scaler, parameters, zero_grad: bool = True) -> None:
         if zero_grad:
@@ -852,7 +854,28 @@ class Trainer:
         return total, parts
 
     def train_step(self, images: torch.Tensor, masks: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Take one discriminator step and one generator step; return the detached loss terms."""
+        """Take one discriminator step and one generator step; return the detached loss terms.
+
+        Parameters
+        ----------
+        images : torch.Tensor
+            ``(N, 3, S, S)`` in ``[0, 1]``, on :attr:`device`.
+        masks : torch.Tensor
+            ``(N, 1, S, S)``, 1 = missing pixel, on :attr:`device`.
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``total``, ``rec`` (and ``adv``, ``disc``, ``style`` when computed) as 0-d tensors.
+
+        Notes
+        -----
+        The discriminator learns first, on real views and on views of the inpainted images
+        (``compose(images, prediction, masks)``, detached), one half after the other so only one
+        batch of its activations is held at a time. The generator then learns from the joint loss,
+        with the updated discriminator judging the same inpainted images; the discriminator's own
+        weights get no gradients in that pass.
+        """
         config = self.config
         with self._autocast():
             prediction = self._g_step_module(images, masks)
@@ -872,9 +895,7 @@ class Trainer:
             with self._autocast():
                 disc_fake = self._d_step_module(self._view(fake.detach()), False)
             disc = disc_real.detach() + disc_fake.detach()
-            self._clip_and_step(
-                disc_fake, self.optimizer_d, self.scaler_d, self.discriminator.parameters(), zero_grad=False
-            )
+            self._clip_and_step(disc_fake, self.optimizer_d, self.scaler_d, self._d_parameters, zero_grad=False)
             self._set_discriminator_trainable(False)
             with self._autocast():
                 fake_logits = self.discriminator(self._view(fake))

@@ -569,3 +569,17 @@ def test_image_names_follow_subsets_and_views(tmp_path, no_local_copy):
     sample = load_dataset("sample", size=SIZE, sample_count=10, verbose=False)
     assert set(image_names(sample.train)).isdisjoint(image_names(sample.val))
     assert all("#crop" in name for name in image_names(sample.val))
+
+
+def test_random_crops_are_mirrored_about_half_the_time(tmp_path):
+    pixels = np.random.default_rng(0).integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "square.png")
+    dataset = ImageFolderDataset(tmp_path, size=SIZE, crop="random", resize=SIZE, seed=0)
+    center = ImageFolderDataset(tmp_path, size=SIZE)[0]  # resize == size: the crop is the whole image
+    flips = 0
+    for epoch in range(40):
+        dataset.set_epoch(epoch)
+        image = dataset[0]
+        assert torch.equal(image, center) or torch.equal(image, center.flip(-1))
+        flips += torch.equal(image, center.flip(-1)) and not torch.equal(image, center)
+    assert 8 <= flips <= 32

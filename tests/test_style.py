@@ -123,7 +123,8 @@ def test_pairwise_distances_agree_with_pairs_and_have_a_zero_diagonal(features):
 
 def test_gram_matrix_is_position_free():
     features = torch.rand(1, 4, 6, 6, generator=torch.Generator().manual_seed(0))
-    shuffled = features.flatten(2)[..., torch.randperm(36, generator=torch.Generator().manual_seed(1))].reshape(1, 4, 6, 6)
+    order = torch.randperm(36, generator=torch.Generator().manual_seed(1))
+    shuffled = features.flatten(2)[..., order].reshape(1, 4, 6, 6)
     assert torch.allclose(gram_matrix(features), gram_matrix(shuffled), atol=1e-6)
 
 

@@ -273,7 +273,8 @@ class ImageFolderDataset(Dataset):
         Side of the square each image is cropped to.
     crop : {"center", "random"}
         ``"center"``: resize the shorter side to ``size`` and keep the middle (evaluation).
-        ``"random"``: resize the shorter side to ``resize`` and take a random square (training).
+        ``"random"``: resize the shorter side to ``resize`` and take a random square (training),
+        mirrored left-right with probability 1/2.
     resize : int, optional
         Shorter side before cropping. Defaults to ``size`` for center crops and to ``size * 8/7``
         (ImageNet's 256 -> 224 ratio) for random crops.
@@ -373,7 +374,10 @@ class ImageFolderDataset(Dataset):
                 continue
             generator = item_generator(self.seed, self.epoch, index) if self.crop == "random" else None
             image = resize_and_crop(image, self.size, crop=self.crop, resize=self.resize, generator=generator)
-            return pil_to_float(image)
+            tensor = pil_to_float(image)
+            if generator is not None and torch.rand((), generator=generator) < 0.5:
+                tensor = tensor.flip(-1)
+            return tensor
         raise RuntimeError(f"none of the {count} images can be read:\n{_format_bad_files(self.bad_files)}")
 
     def _mark_bad(self, path: Path, error: Exception) -> None:
