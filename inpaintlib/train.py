@@ -51,6 +51,7 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler
 from torch.utils.data.distributed import DistributedSampler
 
 from inpaintlib.checkpoints import BEST, LAST, load_checkpoint, save_checkpoint
+from inpaintlib.data.loaders import set_epoch
 from inpaintlib.history import TERMS, History
 from inpaintlib.runtime import resolve_device, runs_dir
 
@@ -789,6 +790,7 @@ class Trainer:
             drop_last=True,
         )
         sampler.set_epoch(epoch)
+        set_epoch(self.train_data, epoch)  # new random crops every epoch, the same on a resume
         indices = list(sampler)[skip_steps * self.config.batch_size :]
         batches = BatchSampler(_IndexSampler(indices), self.config.batch_size, drop_last=self.config.batch_size > 1)
         return self._loader(self.train_data, batches, _collate_images, epoch)

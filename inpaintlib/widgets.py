@@ -182,6 +182,7 @@ def inpainting_explorer(
     seed: int = 0,
     show: bool = True,
     ncols: int = 5,
+    draw_first: bool = True,
 ) -> widgets.interactive:
     """Pick an image and a mask, and see every method's fill with its scores.
 
@@ -205,6 +206,13 @@ def inpainting_explorer(
         Draw the figure and print the scores (tests switch it off).
     ncols : int
         Panels per row of the figure.
+    draw_first : bool
+        Draw the starting view when the explorer is built. Headless execution (papermill,
+        nbval) can hang when a cell sends output into an Output widget (nbclient answers each
+        such output on the shell channel while it waits there for the cell's reply), so a
+        notebook can pass ``False`` and draw the starting view outside the widget, in a cell of
+        its own, with ``explorer.f(**explorer.kwargs)``. Later changes of a control always draw
+        (when ``show`` is on).
 
     Returns
     -------
@@ -259,7 +267,10 @@ def inpainting_explorer(
         controls["size"].value = size_value
         controls["count"].value = count_value
 
+    drawing = {"on": bool(show) and bool(draw_first)}
+
     def explore(image: int, preset: str, kind: str, size: int, dy: int, dx: int, count: int, seed: int) -> dict:
+        draw, drawing["on"] = drawing["on"], bool(show)
         picture = get_image(int(image))
         if tuple(picture.shape[-2:]) != (height, width):
             raise ValueError(f"image {image} is {tuple(picture.shape[-2:])}, but the explorer's images are {(height, width)}")
@@ -284,7 +295,7 @@ def inpainting_explorer(
             measured = image_metrics(composed[None], picture[None], mask[None, None])[0]
             filled[name] = composed
             scores[name] = {key: measured[key] for key in ("psnr_hole", "ssim_hole", "l1_hole")}
-        if show:
+        if draw:
             figure, _ = comparison_panels(picture, mask, filled, scores, ncols=ncols, notes=notes)
             figure.suptitle(f"{names[int(image)]}: {caption}", fontsize=9)
             figure.tight_layout()

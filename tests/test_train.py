@@ -464,3 +464,32 @@ def test_center_model_trains_end_to_end(tmp_path):
     assert not model.training and model.image_size == 128
     for name, tensor in trainer.generator.state_dict().items():
         assert torch.equal(tensor, model.state_dict()[name]), name
+
+
+def test_trainer_gives_random_crops_a_new_epoch_each_pass(tmp_path):
+    from torch.utils.data import Subset
+
+    from inpaintlib.train import DistributedContext
+
+    class EpochRecorder(torch.utils.data.Dataset):
+        def __init__(self):
+            self.epochs = []
+
+        def set_epoch(self, epoch):
+            self.epochs.append(epoch)
+
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, index):
+            return torch.full((3, 16, 16), index / 4)
+
+    recorder = EpochRecorder()
+    trainer = Trainer.__new__(Trainer)  # only the loader is exercised
+    trainer.train_data = Subset(recorder, [0, 1, 2, 3])
+    trainer.config = TrainConfig(batch_size=2)
+    trainer.dist = DistributedContext()
+    trainer.device = torch.device("cpu")
+    for epoch in (0, 1, 2):
+        list(trainer.train_loader(epoch))
+    assert recorder.epochs == [0, 1, 2]

@@ -44,7 +44,7 @@ from .images import (
 )
 from .layouts import DOMAINS, Layout, canonical_domain, find_layout, find_monet2photo, monet2photo_candidates
 from .load import SOURCES, DatasetSplit, image_names, load_dataset, split_indices
-from .loaders import EpochLoader, make_loader
+from .loaders import EpochLoader, make_loader, set_epoch
 from .normalization import IMAGENET_MEAN, IMAGENET_STD, denormalize, normalize
 from .sample import DEFAULT_SAMPLE_COUNT, SAMPLE_PHOTOS, SampleDataset, sample_images, sample_sources
 
@@ -78,6 +78,7 @@ __all__ = [
     "load_dataset",
     "load_image",
     "make_loader",
+    "set_epoch",
     "monet2photo_candidates",
     "normalize",
     "policy_operations",

@@ -23,11 +23,26 @@ class EpochLoader(DataLoader):
     epoch: int = 0
 
     def __iter__(self):
-        set_epoch = getattr(self.dataset, "set_epoch", None)
-        if callable(set_epoch):
-            set_epoch(self.epoch)
+        set_epoch(self.dataset, self.epoch)
         self.epoch += 1
         return super().__iter__()
+
+
+def set_epoch(dataset: Dataset, epoch: int) -> None:
+    """Tell ``dataset`` — through any :class:`~torch.utils.data.Subset` or amplification
+    wrappers — which epoch starts, so its random crops change between epochs.
+
+    Datasets without a ``set_epoch`` method are left alone.
+    """
+    seen = set()
+    while dataset is not None and id(dataset) not in seen:
+        seen.add(id(dataset))
+        method = getattr(dataset, "set_epoch", None)
+        if callable(method):
+            method(epoch)
+            return
+        inner = getattr(dataset, "dataset", None)
+        dataset = inner if inner is not None else getattr(dataset, "base", None)
 
 
 def make_loader(
