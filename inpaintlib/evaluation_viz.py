@@ -369,7 +369,9 @@ def best_worst_gallery(
     best, worst = result.best_and_worst(name, n=n, metric=metric, mask_kind=mask_kind)
     get_image, _ = _image_source(dataset)
     if axes is None:
-        figure, axes = plt.subplots(2, 3 * n, figsize=(size * 3 * n, size * 2 + 0.6), squeeze=False)
+        figure, axes = plt.subplots(
+            2, 3 * n, figsize=(size * 3 * n, size * 2 + 0.6), squeeze=False, layout="constrained"
+        )
     axes = np.asarray(axes, dtype=object)
     if axes.ndim != 2 or axes.shape[0] < 2 or axes.shape[1] < 3 * n:
         raise ValueError(f"axes must be at least 2 x {3 * n}, got {axes.shape}")

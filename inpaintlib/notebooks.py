@@ -51,6 +51,32 @@ def notebook_paths(folder: str | Path | None = None, only: list[str] | None = No
     return paths
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def clean_notebook(path: str | Path) -> int:
+    """Drop what an executed notebook should not keep, and return how many outputs were dropped.
+
+    Removes widget-view outputs (under papermill a ``tqdm.auto`` bar is a widget whose saved
+    text is the bar at 0%, and live sliders cannot be replayed from a file), the saved widget
+    state, and per-cell timing metadata. Figures, tables and printed text stay.
+    """
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    dropped = 0
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        kept = [output for output in cell.outputs if WIDGET_VIEW not in output.get("data", {})]
+        dropped += len(cell.outputs) - len(kept)
+        cell.outputs = kept
+    notebook.metadata.pop("widgets", None)
+    nbformat.write(notebook, str(path))
+    return dropped
+
+
 def describe_failure(name: str, error: Exception) -> str:
     """Name the notebook, the cell and the exception of a failed papermill run in one line."""
     cell = getattr(error, "cell_index", None)
@@ -129,6 +155,8 @@ def run_notebooks(
             )
         except Exception as error:  # papermill wraps every cell error; report it in one line
             error_text = describe_failure(source.name, error)
+        if output.exists():
+            clean_notebook(output)
         run = NotebookRun(source.name, output, time.perf_counter() - start, error_text)
         runs.append(run)
         log(f"  {'ok    ' if run.ok else 'FAILED'} {run.seconds:7.1f} s  {run.output}")

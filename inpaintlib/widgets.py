@@ -270,7 +270,7 @@ def inpainting_explorer(
     drawing = {"on": bool(show) and bool(draw_first)}
 
     def explore(image: int, preset: str, kind: str, size: int, dy: int, dx: int, count: int, seed: int) -> dict:
-        draw, drawing["on"] = drawing["on"], bool(show)
+        draw_now, drawing["on"] = drawing["on"], bool(show)
         picture = get_image(int(image))
         if tuple(picture.shape[-2:]) != (height, width):
             raise ValueError(f"image {image} is {tuple(picture.shape[-2:])}, but the explorer's images are {(height, width)}")
@@ -279,9 +279,9 @@ def inpainting_explorer(
             mask = evaluation_mask(chosen, int(image), (height, width), int(evaluation_seed))
             caption = f"the evaluation's {chosen} mask"
         else:
-            draw = mask_preview_callback(picture, kind, show=False)
+            make_mask = mask_preview_callback(picture, kind, show=False)
             size = max(1, min(int(size), side))
-            mask = draw(size, dy, dx) if kind == "center" else draw(int(count), size, int(seed))
+            mask = make_mask(size, dy, dx) if kind == "center" else make_mask(int(count), size, int(seed))
             caption = f"{kind} mask from the sliders"
         filled, scores, notes = {}, {}, {}
         for name, inpainter in inpainters.items():
@@ -295,7 +295,7 @@ def inpainting_explorer(
             measured = image_metrics(composed[None], picture[None], mask[None, None])[0]
             filled[name] = composed
             scores[name] = {key: measured[key] for key in ("psnr_hole", "ssim_hole", "l1_hole")}
-        if draw:
+        if draw_now:
             figure, _ = comparison_panels(picture, mask, filled, scores, ncols=ncols, notes=notes)
             figure.suptitle(f"{names[int(image)]}: {caption}", fontsize=9)
             figure.tight_layout()

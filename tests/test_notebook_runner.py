@@ -62,3 +62,23 @@ def test_cli_reports_user_errors_in_one_line(capsys):
     err = capsys.readouterr().err
     assert status == 2
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_clean_notebook_drops_widget_views_and_keeps_the_rest(tmp_path):
+    from inpaintlib.notebooks import WIDGET_VIEW, clean_notebook
+
+    path = tmp_path / "00_x.ipynb"
+    write_notebook(path, ["print('kept')"])
+    notebook = nbformat.read(path, as_version=4)
+    cell = notebook.cells[1]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="kept\n"),
+        nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "bar 0%"}),
+    ]
+    cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01"}
+    notebook.metadata["widgets"] = {"state": {}}
+    nbformat.write(notebook, path)
+    assert clean_notebook(path) == 1
+    cleaned = nbformat.read(path, as_version=4)
+    assert [output.output_type for output in cleaned.cells[1].outputs] == ["stream"]
+    assert "execution" not in cleaned.cells[1].metadata and "widgets" not in cleaned.metadata
