@@ -383,6 +383,7 @@ def test_empirical_with_max_pooling_ceil_mode_and_residuals():
 
 
 def test_real_weights_can_only_shrink_the_region():
+    torch.manual_seed(0)  # random weights can silence a unit; these ones keep (4, 4) alive
     disc = small_discriminator()
     real = empirical_receptive_field(disc, 64, (4, 4), linearise=False)
     (top, bottom), (left, right) = unit_region(receptive_field(disc, 64), (4, 4))
