@@ -29,7 +29,7 @@ Three measurements, each printed as figures:
 Usage::
 
     python benchmarks/bench_training.py                       # all three
-    python benchmarks/bench_training.py efficiency
+    python benchmarks/bench_training.py efficiency --threads 1  # steadiest on a shared machine
     python benchmarks/bench_training.py epoch --images 100    # 100 photos (80 train / 20 val)
     python benchmarks/bench_training.py memory --count 7000 --step-every 70
 

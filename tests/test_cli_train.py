@@ -78,7 +78,7 @@ def test_resume_continues_to_more_epochs(trained, tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["L", "RGBA"])
-def test_inpaint_keeps_size_and_known_pixels(trained, tmp_path, mode):
+def test_inpaint_keeps_size_and_known_pixels(trained, tmp_path, mode, capsys):
     _, out = trained
     image = smooth_image(200, 150, 42, mode)
     image_path = tmp_path / f"input {mode}.png"
@@ -89,10 +89,12 @@ def test_inpaint_keeps_size_and_known_pixels(trained, tmp_path, mode):
     mask_path = tmp_path / "mask.png"
     Image.fromarray(mask).save(mask_path)
     result_path = tmp_path / "out" / "filled.png"
-    with pytest.warns(UserWarning, match="resizing the mask"):
-        code = main(["inpaint", "--checkpoint", str(out / "best.pt"), str(image_path), str(mask_path),
-                     "--out", str(result_path), "--device", "cpu"])
+    code = main(["inpaint", "--checkpoint", str(out / "best.pt"), str(image_path), str(mask_path),
+                 "--out", str(result_path), "--device", "cpu"])
     assert code == 0
+    err = capsys.readouterr().err
+    assert "warning: the mask is 100x75 but the image is 200x150: resizing the mask" in err
+    assert "UserWarning" not in err
     result = np.asarray(Image.open(result_path))
     assert result.shape == (150, 200, 3)
     original = np.asarray(to_rgb(image))

@@ -107,18 +107,23 @@ def test_area_bins_draw_a_line_per_method_over_ordered_bins(result):
 
 def test_gallery_rebuilds_the_best_and_worst_cases(result):
     images = _images()
-    telea = TeleaInpainter()
-    figure, axes = evz.best_worst_gallery(result, images, telea, n=2, metric="psnr_hole")
-    assert axes.shape == (2, 6)
+    telea, mean = TeleaInpainter(), MeanColorInpainter()
+    figure, axes = evz.best_worst_gallery(result, images, [telea, mean], n=2, metric="psnr_hole")
+    assert axes.shape == (2, 8)  # two methods; 2 best + 2 worst cases of (fill, original)
+    assert axes[1, 0].get_ylabel() == "mean_color"
     best, worst = result.best_and_worst("telea", n=2, metric="psnr_hole")
-    for row, records in ((0, best), (1, worst)):
-        for case, record in enumerate(records):
-            shown = axes[row, 3 * case + 1].images[0].get_array()
-            mask = result.mask(record["index"], record["mask_kind"])
-            expected = telea(images[record["index"]], mask).permute(1, 2, 0).numpy()
-            assert np.allclose(np.asarray(shown), expected, atol=1e-6)
-            assert f"{record['psnr_hole']:.1f} dB" in axes[row, 3 * case + 1].get_title()
-            assert record["mask_kind"] in axes[row, 3 * case].get_title()
+    for number, record in enumerate(best + worst):
+        fill_panel, original_panel = axes[0, 2 * number], axes[0, 2 * number + 1]
+        mask = result.mask(record["index"], record["mask_kind"])
+        expected = telea(images[record["index"]], mask).permute(1, 2, 0).numpy()
+        assert np.allclose(np.asarray(fill_panel.images[0].get_array()), expected, atol=1e-6)
+        assert np.allclose(np.asarray(original_panel.images[0].get_array()), images[record["index"]].permute(1, 2, 0).numpy())
+        assert f"{record['psnr_hole']:.1f} dB" in fill_panel.get_title() and record["mask_kind"] in fill_panel.get_title()
+    assert axes[0, 0].get_title().startswith("best 1") and axes[0, 4].get_title().startswith("worst 1")
+    _, with_input = evz.best_worst_gallery(result, images, telea, n=1, show_input=True)
+    assert with_input.shape == (1, 6) and with_input[0, 0].get_title() == "input"
+    with pytest.raises(ValueError, match="n must"):
+        evz.best_worst_gallery(result, images, telea, n=0)
 
 
 def test_comparison_panels_show_input_each_method_and_original():
@@ -144,3 +149,13 @@ def test_baselines_keep_their_colour_in_every_figure(result):
     assert matplotlib.colors.same_color(telea_bar.get_facecolor(), evz.BASELINE_COLOURS["telea"])
     line_ax = evz.plot_area_bins(result.table(by=("method", "area_bin")), colours={"telea": "red"})
     assert matplotlib.colors.same_color(line_ax.get_lines()[0].get_color(), "red")
+
+
+def test_jpeg_image_renders_and_closes_the_figure():
+    figure, ax = plt.subplots(figsize=(2, 2))
+    ax.imshow(np.random.default_rng(0).random((16, 16, 3)))
+    image = evz.jpeg_image(figure, quality=70)
+    assert image.data[:2] == b"\xff\xd8"  # the JPEG start-of-image marker
+    assert not plt.fignum_exists(figure.number)
+    with pytest.raises(ValueError, match="quality"):
+        evz.jpeg_image(plt.figure(), quality=0)
