@@ -17,15 +17,6 @@ from inpaintlib.baselines import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors: one thread avoids oversubscribing the shared CPU cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 ALL_BASELINES = [TeleaInpainter(), NavierStokesInpainter(radius=5), BiharmonicInpainter(), MeanColorInpainter()]
 
 

@@ -6,19 +6,10 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from inpaintlib.cli import main
 from inpaintlib.data import to_rgb
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def smooth_image(width: int, height: int, seed: int, mode: str = "RGB") -> Image.Image:

@@ -54,14 +54,6 @@ def make_folder(root: Path, count: int, prefix: str = "img", start: int = 0) -> 
     return [write_image(root / f"{prefix} {i:03d}.jpg", seed=start + i) for i in range(count)]
 
 
-@pytest.fixture(autouse=True)
-def _small_threads():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def no_network(monkeypatch):
     """Fail any attempt to open a network connection."""

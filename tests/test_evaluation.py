@@ -14,15 +14,6 @@ from inpaintlib.evaluation import EvaluationResult, evaluate, evaluation_mask, m
 from inpaintlib.metrics import METRIC_KEYS
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors: one thread avoids oversubscribing the shared CPU cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _images(n=5, size=32, seed=0):
     generator = torch.Generator().manual_seed(seed)
     coarse = torch.rand(n, 3, 4, 4, generator=generator)

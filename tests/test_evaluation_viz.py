@@ -19,11 +19,8 @@ from inpaintlib.history import History  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _close_figures_and_one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _close_figures():
     yield
-    torch.set_num_threads(threads)
     plt.close("all")
 
 

@@ -24,8 +24,6 @@ from inpaintlib.losses import (
 )
 from inpaintlib.models import PretrainedWeightsWarning, center_hole_mask
 
-torch.set_num_threads(min(2, torch.get_num_threads()))
-
 
 @pytest.fixture(scope="module")
 def style_features():

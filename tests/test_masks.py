@@ -23,14 +23,6 @@ from inpaintlib.masks import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def assert_binary(mask: torch.Tensor) -> None:
     assert mask.dtype == torch.float32
     assert set(mask.unique().tolist()) <= {0.0, 1.0}

@@ -9,15 +9,6 @@ from inpaintlib import metrics
 from inpaintlib.metrics import PSNR_CAP_DB, area_bin, area_bin_labels, summarize
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors: one thread avoids oversubscribing the shared CPU cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _images(n=2, size=32, seed=0):
     generator = torch.Generator().manual_seed(seed)
     return torch.rand(n, 3, size, size, generator=generator) * 0.8 + 0.1

@@ -21,11 +21,8 @@ from inpaintlib.models.masked import context_decoder
 
 
 @pytest.fixture(autouse=True)
-def _one_thread_and_close_figures():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _close_figures():
     yield
-    torch.set_num_threads(threads)
     plt.close("all")
 
 

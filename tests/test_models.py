@@ -30,8 +30,6 @@ from inpaintlib.models import (
     summary,
 )
 
-torch.set_num_threads(min(2, torch.get_num_threads()))
-
 MODEL_OPTIONS = {"center": {}, "masked": {}, "alexnet": {"weights": None}}
 
 

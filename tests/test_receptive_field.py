@@ -32,11 +32,8 @@ from inpaintlib.receptive_field import (  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _one_thread_and_no_figures():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _close_figures():
     yield
-    torch.set_num_threads(threads)
     plt.close("all")
 
 

@@ -30,14 +30,6 @@ from inpaintlib.style import (
 SIZE = 64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def features():
     with warnings.catch_warnings():

@@ -20,14 +20,6 @@ from inpaintlib.train import FixedMaskDataset, TrainConfig, Trainer, TrainingDiv
 SIZE = 16
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class TinyGenerator(nn.Module):
     """A 2-layer conv generator following the contract: model(image, mask) -> full-size prediction."""
 
