@@ -1715,7 +1715,7 @@ def _inline_backend() -> bool:
     return "inline" in matplotlib.get_backend().lower()
 
 
-def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True, seed: int = 0):
+def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True, seed: int = 0, draw_first: bool = True):
     """An ipywidgets explorer: sliders pick an output unit, the figure shows what it sees.
 
     Parameters
@@ -1726,6 +1726,10 @@ def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True
         The picture, ``(3, H, W)`` in [0, 1] or ``(H, W, 3)``.
     linearise, seed
         As in :func:`empirical_receptive_field`.
+    draw_first : bool
+        Draw the starting view inside the widget when it is built. Headless runs
+        (papermill, nbval) should pass ``False`` and draw it in the cell with
+        ``explorer.f(**explorer.kwargs)``.
 
     Returns
     -------
@@ -1743,8 +1747,13 @@ def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True
     probe = _GradientProbe(module, tuple(x.shape[2:]), linearise=linearise, seed=seed, in_channels=x.shape[1])
     out_h, out_w = probe.table.output_size
 
+    first = {"call": True}
+
     def show(row: int, col: int):
         result = probe.measure((row, col), x)
+        silent, first["call"] = first["call"] and not draw_first, False
+        if silent:
+            return result.box
         fig, ax = plt.subplots(figsize=(4.5, 4.5))
         _draw_measurement(result, image, ax)
         if not _inline_backend():

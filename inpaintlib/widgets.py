@@ -7,6 +7,8 @@ kernel: build the explorer, set a slider's ``value``, and read ``.result``
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -103,7 +105,9 @@ def mask_preview_callback(image: torch.Tensor, kind: str = "center", show: bool 
     raise ValueError(f"kind={kind!r} is not a mask kind; known kinds are {mask_lib.KINDS}")
 
 
-def mask_explorer(image: torch.Tensor, kind: str = "center", seed: int = 0, show: bool = True) -> widgets.interactive:
+def mask_explorer(
+    image: torch.Tensor, kind: str = "center", seed: int = 0, show: bool = True, draw_first: bool = True
+) -> widgets.interactive:
     """Return sliders for one mask family with a live preview over ``image``.
 
     Parameters
@@ -118,6 +122,11 @@ def mask_explorer(image: torch.Tensor, kind: str = "center", seed: int = 0, show
         The seed slider's starting value.
     show : bool
         Draw the preview figure (tests may switch it off).
+    draw_first : bool
+        Draw the starting view inside the widget when it is built. Headless runs
+        (papermill, nbval) should pass ``False`` and draw the starting view in the
+        cell instead, with ``explorer.f(**explorer.kwargs)``: drawing into a widget's
+        output area while a cell executes can stall a headless kernel client.
 
     Returns
     -------
@@ -125,7 +134,15 @@ def mask_explorer(image: torch.Tensor, kind: str = "center", seed: int = 0, show
         Display it in a notebook; ``.result`` holds the current ``(H, W)`` mask
         and ``.kwargs_widgets`` the sliders (named by ``description``).
     """
-    callback = mask_preview_callback(image, kind, show=show)
+    drawing = mask_preview_callback(image, kind, show=show)
+    quiet = mask_preview_callback(image, kind, show=False)
+    first = {"call": True}
+
+    @functools.wraps(drawing)
+    def callback(*args, **kwargs):
+        silent, first["call"] = first["call"] and not draw_first, False
+        return (quiet if silent else drawing)(*args, **kwargs)
+
     height, width = _image_size(image)
     side = min(height, width)
     slider = dict(continuous_update=False)

@@ -467,6 +467,16 @@ def test_explorer_sliders_move_the_unit():
     assert explorer.result == (0, 45, 11, 63)
 
 
+def test_explorer_can_skip_its_first_drawing():
+    disc = small_discriminator()
+    image = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(1))
+    before = len(plt.get_fignums())
+    explorer = receptive_field_explorer(disc, image, draw_first=False)
+    assert explorer.result == (21, 21, 43, 43) and len(plt.get_fignums()) == before
+    explorer.children[0].value = 0
+    assert explorer.result == (0, 21, 11, 43)
+
+
 def test_plot_helpers_draw_the_regions():
     disc = small_discriminator()
     image = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(2))

@@ -91,6 +91,17 @@ def test_explorer_draws_and_closes_its_preview(photo):
     assert len(plt.get_fignums()) == before
 
 
+def test_explorer_can_stay_quiet_until_a_slider_moves(photo, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(widgets, "show_figure", lambda figure: (drawn.append(figure), plt.close(figure)))
+    explorer = widgets.mask_explorer(photo, kind="center", draw_first=False)
+    assert drawn == [] and explorer.result.shape == (64, 64)
+    sliders(explorer)["hole"].value = 10
+    assert len(drawn) == 1 and explorer.result.sum().item() == 100
+    widgets.mask_explorer(photo, kind="center")
+    assert len(drawn) == 2
+
+
 def test_callback_without_drawing(photo):
     callback = widgets.mask_preview_callback(photo, "blocks", show=False)
     assert torch.equal(callback(2, 5, 0), random_blocks(64, count=2, block_size=5, seed=0))
