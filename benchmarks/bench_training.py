@@ -43,9 +43,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import statistics
-import sys
 import tempfile
 import time
 import warnings
@@ -56,6 +54,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from bench_data_memory import current_rss_bytes, peak_rss_bytes
 from inpaintlib import runtime
 from inpaintlib.masks import MaskSampler, free_form
 from inpaintlib.models import build_discriminator, build_model
@@ -69,25 +68,9 @@ KINDS = ["center", "blocks", "free_form"]
 # --------------------------------------------------------------------------- helpers
 
 
-def peak_rss_bytes() -> int:
-    """Peak resident memory of this process (Linux reports KiB, macOS bytes)."""
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-
-
-def current_rss_bytes() -> int:
-    """Resident memory of this process now."""
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return peak_rss_bytes()
-
-
 def photo_folder(data_dir: str | None) -> Path | None:
     """The monet2photo ``photo`` folder, or None when no local copy is found."""
-    for candidate in (data_dir, os.environ.get(runtime.DATA_ENV), runtime.data_root() / "monet2photo",
-                      "/work/shared/data/monet2photo"):
+    for candidate in (data_dir, os.environ.get(runtime.DATA_ENV), runtime.data_root() / "monet2photo"):
         if candidate and (Path(candidate) / "photo").is_dir():
             return Path(candidate) / "photo"
     return None
