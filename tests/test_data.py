@@ -33,7 +33,7 @@ from inpaintlib.data import (
     split_indices,
 )
 
-REAL_DATA = Path(os.environ.get(runtime.DATA_ENV) or "/work/shared/data/monet2photo")
+REAL_DATA = Path(os.environ.get(runtime.DATA_ENV) or runtime.data_root() / "monet2photo")
 SIZE = 32
 
 
