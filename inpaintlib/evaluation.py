@@ -47,6 +47,7 @@ from tqdm.auto import tqdm
 
 from inpaintlib.baselines import Inpainter, as_inpainter
 from inpaintlib.history import History
+from inpaintlib.masks import KINDS, MaskSampler
 from inpaintlib.metrics import METRIC_KEYS, SummaryTable, image_metrics, summarize
 from inpaintlib.runtime import make_generator
 
@@ -110,7 +111,6 @@ def evaluation_mask(
     mask_options : dict, optional
         Options per kind for :class:`~inpaintlib.masks.MaskSampler`, e.g. ``{"center": {"hole": 48}}``.
     """
-    from inpaintlib.masks import MaskSampler
 
     options = {name: dict(value) for name, value in (mask_options or {}).items()}
     key = (kind, size if isinstance(size, int) else tuple(size), json.dumps(options, sort_keys=True, default=str))
@@ -179,7 +179,7 @@ def _resize(image: torch.Tensor, size: int | None) -> torch.Tensor:
 def evaluate(
     methods,
     dataset,
-    mask_kinds: Sequence[str] | str = ("center", "blocks", "free_form"),
+    mask_kinds: Sequence[str] | str = KINDS,
     seed: int = 0,
     limit: int | None = None,
     image_size: int | None = None,
@@ -227,7 +227,6 @@ def evaluate(
     EvaluationResult
         Per-image records (ordered by method, mask kind, image index) and summaries.
     """
-    from inpaintlib.masks import KINDS
 
     inpainters = _methods_dict(methods)
     kinds = [mask_kinds] if isinstance(mask_kinds, str) else list(mask_kinds)
@@ -661,7 +660,6 @@ def supported_kinds(model_name: str | None) -> list[str]:
 
     An unknown or missing ``model_name`` gets all three kinds.
     """
-    from inpaintlib.masks import KINDS
     from inpaintlib.models import model_spec
 
     if model_name is None:
@@ -730,7 +728,7 @@ def runs_table(runs: Sequence[TrainedRun]) -> SummaryTable:
 def evaluate_by_size(
     models: Mapping[str, torch.nn.Module],
     baselines: Sequence[Inpainter] | Mapping[str, Inpainter],
-    mask_kinds: Sequence[str] | str = ("center", "blocks", "free_form"),
+    mask_kinds: Sequence[str] | str = KINDS,
     count: int | None = None,
     source: str = "auto",
     data_dir=None,
@@ -1023,6 +1021,5 @@ def comparison_table(comparisons: Sequence[Mapping], metric: str = "psnr_hole", 
 
 
 def _is_kind(group) -> bool:
-    from inpaintlib.masks import KINDS
 
     return group in KINDS

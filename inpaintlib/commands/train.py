@@ -25,8 +25,7 @@ import warnings
 from pathlib import Path
 
 from inpaintlib.cli import UsageError
-
-MASK_KINDS = ("center", "blocks", "free_form")
+from inpaintlib.masks import KINDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -103,9 +102,9 @@ def parse_mask_kinds(text: str | None) -> list[str] | None:
     if text is None:
         return None
     kinds = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [kind for kind in kinds if kind not in MASK_KINDS]
+    unknown = [kind for kind in kinds if kind not in KINDS]
     if not kinds or unknown:
-        raise UsageError(f"--masks {text!r} is not valid: choose comma-separated kinds from {', '.join(MASK_KINDS)}")
+        raise UsageError(f"--masks {text!r} is not valid: choose comma-separated kinds from {', '.join(KINDS)}")
     return list(dict.fromkeys(kinds))
 
 
