@@ -4,8 +4,8 @@ Three measurements, each printed as figures:
 
 ``efficiency``
     One Model 3 (alexnet) training step at 224 px, batch 20 (a discriminator step and a generator
-    step, as :meth:`inpaintlib.train.Trainer.train_step` takes them), as a fraction of this
-    machine's fp32 matrix-multiply throughput. The step's FLOPs are counted with
+    step, as :meth:`inpaintlib.train.Trainer.train_step` takes them, in the trainer's default
+    channels-last layout), as a fraction of this machine's fp32 matrix-multiply throughput. The step's FLOPs are counted with
     :class:`torch.utils.flop_counter.FlopCounterMode`; the throughput is a large ``torch.mm``
     measured in the same run. Step and ``torch.mm`` timings are interleaved and the best of each
     is kept, so load from other processes affects both alike. Bar: at least 60 %.
@@ -32,6 +32,10 @@ Usage::
     python benchmarks/bench_training.py efficiency --threads 1  # steadiest on a shared machine
     python benchmarks/bench_training.py epoch --images 100    # 100 photos (80 train / 20 val)
     python benchmarks/bench_training.py memory --count 7000 --step-every 70
+    python benchmarks/bench_training.py efficiency --no-reuse-memory  # the C library's allocator defaults
+
+The trainer keeps freed memory for reuse (``TrainConfig.reuse_memory``); that setting belongs to
+the whole process, so each comparison runs both pipelines under the same one.
 
 The epoch comparison defaults to 100 photos rather than 1,000: the per-image costs are the same
 (every cost of both pipelines grows linearly with the number of images), and on a 2-core CPU a
@@ -63,6 +67,8 @@ from inpaintlib.train import Trainer, TrainConfig
 SIZE = 224
 BATCH = 20
 KINDS = ["center", "blocks", "free_form"]
+#: Whether the process keeps freed memory for reuse (set once in main(), for every pipeline alike).
+REUSE_MEMORY = [True]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -119,7 +125,7 @@ def model3_trainer(train, val, out_dir: Path, **config) -> Trainer:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         generator = build_model("alexnet", weights=None)
-    settings = dict(batch_size=BATCH, mask_kinds=KINDS, patience=None, epochs=1)
+    settings = dict(batch_size=BATCH, mask_kinds=KINDS, patience=None, epochs=1, reuse_memory=REUSE_MEMORY[0])
     settings.update(config)
     return Trainer(
         generator, build_discriminator("alexnet"), train, val, TrainConfig(**settings), out_dir=out_dir,
@@ -515,10 +521,16 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="(c): DataLoader workers (default: 0)")
     parser.add_argument("--data-dir", default=None, help="folder holding monet2photo (default: the usual places)")
     parser.add_argument("--synthetic", action="store_true", help="use synthetic JPEGs instead of real photos")
+    parser.add_argument("--no-reuse-memory", action="store_true",
+                        help="keep the C library's allocator defaults (TrainConfig.reuse_memory=False)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    # The allocator setting is process-wide: both pipelines of a comparison run under the same one.
+    REUSE_MEMORY[0] = not args.no_reuse_memory and runtime.reuse_freed_memory(True)
+    print("allocator: " + ("freed memory kept for reuse (inpaintlib.runtime.reuse_freed_memory), for every pipeline"
+                           if REUSE_MEMORY[0] else "the C library's defaults (freed large blocks go back to the system)"))
     with tempfile.TemporaryDirectory(prefix="bench-training-") as folder:
         workdir = Path(folder)
         for part in dict.fromkeys(args.parts):

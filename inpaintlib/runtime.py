@@ -98,3 +98,59 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+# glibc's mallopt() parameters (malloc.h) and their defaults.
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
+_DEFAULT_TRIM_THRESHOLD, _DEFAULT_MMAP_MAX = 128 * 1024, 65536
+
+
+def _glibc():
+    """Return the C library as a :mod:`ctypes` handle when it is glibc, else None."""
+    import ctypes
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+        return libc if hasattr(libc, "mallopt") else None
+    except OSError:
+        return None
+
+
+def reuse_freed_memory(enable: bool = True) -> bool:
+    """Make this process keep the memory it frees, so the next training step reuses it.
+
+    glibc serves every block larger than a few megabytes (a batch's activations are tens of
+    megabytes each) from a fresh ``mmap`` and unmaps it when it is freed. A training step on
+    the CPU therefore page-faults all of its activation memory in again, and the kernel zeroes
+    every page: about a fifth of a Model 3 step (see ``BENCHMARKS.md``). With ``enable=True``
+    large blocks come from the heap instead, and freed memory is kept for reuse rather than
+    handed back; this is what the tcmalloc and jemalloc allocators, which PyTorch's CPU tuning
+    guide suggests preloading, do too.
+
+    The resident size then stays at its peak until the process ends, which is what a training
+    run reaches anyway. :class:`~inpaintlib.train.Trainer` turns it on for CPU training
+    (``TrainConfig.reuse_memory``).
+
+    Parameters
+    ----------
+    enable : bool
+        ``True`` to keep freed memory, ``False`` to restore glibc's defaults (blocks already
+        kept stay with the process).
+
+    Returns
+    -------
+    bool
+        Whether the setting took effect: ``False`` where the C library is not glibc (macOS,
+        Windows, musl), in which case nothing changes.
+    """
+    libc = _glibc()
+    if libc is None:
+        return False
+    if enable:
+        settings = ((_M_MMAP_MAX, 0), (_M_TRIM_THRESHOLD, 2**31 - 1))
+    else:
+        settings = ((_M_MMAP_MAX, _DEFAULT_MMAP_MAX), (_M_TRIM_THRESHOLD, _DEFAULT_TRIM_THRESHOLD))
+    return all(libc.mallopt(parameter, value) == 1 for parameter, value in settings)
