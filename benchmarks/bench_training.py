@@ -32,10 +32,10 @@ Usage::
     python benchmarks/bench_training.py efficiency --threads 1  # steadiest on a shared machine
     python benchmarks/bench_training.py epoch --images 100    # 100 photos (80 train / 20 val)
     python benchmarks/bench_training.py memory --count 7000 --step-every 70
-    python benchmarks/bench_training.py efficiency --no-reuse-memory  # the C library's allocator defaults
+    python benchmarks/bench_training.py efficiency --reuse-memory  # freed memory kept for reuse
 
-The trainer keeps freed memory for reuse (``TrainConfig.reuse_memory``); that setting belongs to
-the whole process, so each comparison runs both pipelines under the same one.
+``--reuse-memory`` measures the trainer with ``TrainConfig(reuse_memory=True)``; that allocator
+setting belongs to the whole process, so each comparison then runs both pipelines under it.
 
 The epoch comparison defaults to 100 photos rather than 1,000: the per-image costs are the same
 (every cost of both pipelines grows linearly with the number of images), and on a 2-core CPU a
@@ -68,7 +68,7 @@ SIZE = 224
 BATCH = 20
 KINDS = ["center", "blocks", "free_form"]
 #: Whether the process keeps freed memory for reuse (set once in main(), for every pipeline alike).
-REUSE_MEMORY = [True]
+REUSE_MEMORY = [False]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -521,14 +521,14 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="(c): DataLoader workers (default: 0)")
     parser.add_argument("--data-dir", default=None, help="folder holding monet2photo (default: the usual places)")
     parser.add_argument("--synthetic", action="store_true", help="use synthetic JPEGs instead of real photos")
-    parser.add_argument("--no-reuse-memory", action="store_true",
-                        help="keep the C library's allocator defaults (TrainConfig.reuse_memory=False)")
+    parser.add_argument("--reuse-memory", action="store_true",
+                        help="keep freed memory for reuse (TrainConfig.reuse_memory=True) in every pipeline")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     # The allocator setting is process-wide: both pipelines of a comparison run under the same one.
-    REUSE_MEMORY[0] = not args.no_reuse_memory and runtime.reuse_freed_memory(True)
+    REUSE_MEMORY[0] = args.reuse_memory and runtime.reuse_freed_memory(True)
     print("allocator: " + ("freed memory kept for reuse (inpaintlib.runtime.reuse_freed_memory), for every pipeline"
                            if REUSE_MEMORY[0] else "the C library's defaults (freed large blocks go back to the system)"))
     with tempfile.TemporaryDirectory(prefix="bench-training-") as folder:

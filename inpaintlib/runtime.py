@@ -125,14 +125,15 @@ def reuse_freed_memory(enable: bool = True) -> bool:
     glibc serves every block larger than a few megabytes (a batch's activations are tens of
     megabytes each) from a fresh ``mmap`` and unmaps it when it is freed. A training step on
     the CPU therefore page-faults all of its activation memory in again, and the kernel zeroes
-    every page: about a fifth of a Model 3 step (see ``BENCHMARKS.md``). With ``enable=True``
+    every page: about 15 % of a Model 3 step (see ``BENCHMARKS.md``). With ``enable=True``
     large blocks come from the heap instead, and freed memory is kept for reuse rather than
     handed back; this is what the tcmalloc and jemalloc allocators, which PyTorch's CPU tuning
     guide suggests preloading, do too.
 
-    The resident size then stays at its peak until the process ends, which is what a training
-    run reaches anyway. :class:`~inpaintlib.train.Trainer` turns it on for CPU training
-    (``TrainConfig.reuse_memory``).
+    The price is memory: freed blocks of different sizes fragment the heap, so the peak
+    resident size grows (by about 0.4 GB for a Model 3 training step at batch 20), and the
+    process keeps its peak until it ends. :class:`~inpaintlib.train.Trainer` turns it on for CPU
+    training when asked (``TrainConfig(reuse_memory=True)``).
 
     Parameters
     ----------

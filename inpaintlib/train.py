@@ -135,8 +135,10 @@ class TrainConfig:
     reuse_memory : bool
         When training on the CPU, keep the memory each step frees for the next step instead of
         returning it to the operating system (see :func:`inpaintlib.runtime.reuse_freed_memory`;
-        Linux with glibc only). It saves the page faults that otherwise cost about a fifth of a
-        step; the process keeps its peak memory until it ends.
+        Linux with glibc only). It saves the page faults that cost a Model 3 step about 15 % of
+        its time, but the freed blocks fragment the heap: peak memory grows by about 0.4 GB for
+        Model 3 at batch 20, and the process keeps it until it ends (see ``BENCHMARKS.md``). Off
+        by default; ``False`` leaves the process's allocator as it is.
     """
 
     epochs: int = 50
@@ -161,7 +163,7 @@ class TrainConfig:
     num_workers: int = 0
     val_batch_size: int | None = None
     channels_last: bool = True
-    reuse_memory: bool = True
+    reuse_memory: bool = False
 
     def __post_init__(self) -> None:
         def positive_int(name, allow_none=False):

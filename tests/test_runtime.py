@@ -102,17 +102,21 @@ def test_reuse_freed_memory_saves_the_page_faults_of_repeated_steps():
     assert faults_reused < faults_default / 10  # kept: later steps reuse the same pages
 
 
-def test_trainer_reuses_memory_on_the_cpu_unless_told_not_to(tmp_path):
+def test_trainer_reuses_memory_on_the_cpu_only_when_asked(tmp_path):
     from inpaintlib.train import TrainConfig, Trainer
 
+    assert not TrainConfig().reuse_memory
     images = torch.rand(4, 3, 16, 16)
     generator = torch.nn.Conv2d(3, 3, 1)
     generator.forward = lambda image, mask, conv=generator.forward: conv(image)
-    trainers = {
-        reuse: Trainer(generator, None, images, None, TrainConfig(batch_size=2, adversarial=False, reuse_memory=reuse,
-                                                                  mask_kinds="center"),
-                       out_dir=tmp_path / str(reuse), device="cpu", progress=False)
-        for reuse in (False, True)
-    }
+    try:
+        trainers = {
+            reuse: Trainer(generator, None, images, None,
+                           TrainConfig(batch_size=2, adversarial=False, reuse_memory=reuse, mask_kinds="center"),
+                           out_dir=tmp_path / str(reuse), device="cpu", progress=False)
+            for reuse in (False, True)
+        }
+    finally:
+        runtime.reuse_freed_memory(False)  # the setting is process-wide: give the other tests the defaults back
     assert not trainers[False].reusing_memory
     assert trainers[True].reusing_memory == (runtime._glibc() is not None)
