@@ -129,9 +129,10 @@ class TrainConfig:
     channels_last : bool
         Keep the networks' weights and every batch in the channels-last (NHWC) memory layout.
         Same numbers, faster convolutions: on a CPU the stride-2 convolutions of the
-        discriminators, and the one-channel output layer of the patch discriminator, run several
-        times faster in this layout (see ``BENCHMARKS.md``); on CUDA it is the layout tensor
-        cores prefer under mixed precision. ``False`` keeps PyTorch's default (NCHW).
+        discriminators run 1.4-1.7x faster in this layout and the one-channel output layer of the
+        patch discriminator 4x faster (a Model 3 step: about a third less time; see
+        ``BENCHMARKS.md``); on CUDA it is the layout tensor cores prefer under mixed precision.
+        ``False`` keeps PyTorch's default (NCHW).
     reuse_memory : bool
         When training on the CPU, keep the memory each step frees for the next step instead of
         returning it to the operating system (see :func:`inpaintlib.runtime.reuse_freed_memory`;
