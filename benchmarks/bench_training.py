@@ -34,8 +34,9 @@ Usage::
     python benchmarks/bench_training.py memory --count 7000 --step-every 70
     python benchmarks/bench_training.py efficiency --reuse-memory  # freed memory kept for reuse
 
-``--reuse-memory`` measures the trainer with ``TrainConfig(reuse_memory=True)``; that allocator
-setting belongs to the whole process, so each comparison then runs both pipelines under it.
+``--reuse-memory`` turns on what ``TrainConfig(reuse_memory=True)`` turns on
+(:func:`inpaintlib.runtime.reuse_freed_memory`) for the whole process, so each comparison then
+runs both pipelines under it.
 
 The epoch comparison defaults to 100 photos rather than 1,000: the per-image costs are the same
 (every cost of both pipelines grows linearly with the number of images), and on a 2-core CPU a
@@ -67,8 +68,6 @@ from inpaintlib.train import Trainer, TrainConfig
 SIZE = 224
 BATCH = 20
 KINDS = ["center", "blocks", "free_form"]
-#: Whether the process keeps freed memory for reuse (set once in main(), for every pipeline alike).
-REUSE_MEMORY = [False]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -125,7 +124,7 @@ def model3_trainer(train, val, out_dir: Path, **config) -> Trainer:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         generator = build_model("alexnet", weights=None)
-    settings = dict(batch_size=BATCH, mask_kinds=KINDS, patience=None, epochs=1, reuse_memory=REUSE_MEMORY[0])
+    settings = dict(batch_size=BATCH, mask_kinds=KINDS, patience=None, epochs=1)
     settings.update(config)
     return Trainer(
         generator, build_discriminator("alexnet"), train, val, TrainConfig(**settings), out_dir=out_dir,
@@ -528,9 +527,9 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     # The allocator setting is process-wide: both pipelines of a comparison run under the same one.
-    REUSE_MEMORY[0] = args.reuse_memory and runtime.reuse_freed_memory(True)
+    reusing = args.reuse_memory and runtime.reuse_freed_memory(True)
     print("allocator: " + ("freed memory kept for reuse (inpaintlib.runtime.reuse_freed_memory), for every pipeline"
-                           if REUSE_MEMORY[0] else "the C library's defaults (freed large blocks go back to the system)"))
+                           if reusing else "the C library's defaults (freed large blocks go back to the system)"))
     with tempfile.TemporaryDirectory(prefix="bench-training-") as folder:
         workdir = Path(folder)
         for part in dict.fromkeys(args.parts):

@@ -3,14 +3,16 @@
 Each command lives in its own module under :mod:`inpaintlib.commands` and
 exposes ``register(subparsers)``, which adds its parser and sets ``func``.
 Errors a user can fix (a bad argument, a missing file) print one line and exit
-with status 2; they never print a traceback.
+with status 2; they never print a traceback. Warnings print as one line each.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
+import warnings
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS = ("run_notebooks", "train", "inpaint", "evaluate", "benchmark")
@@ -18,6 +20,21 @@ COMMANDS = ("run_notebooks", "train", "inpaint", "evaluate", "benchmark")
 
 class UsageError(Exception):
     """A mistake in what the user asked for; the command line prints it as one line."""
+
+
+@contextlib.contextmanager
+def one_line_warnings():
+    """Print warnings as ``warning: <message>`` lines on stderr (no file names or source lines)."""
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"warning: {message}", file=sys.stderr if file is None else file)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with one_line_warnings():
+            return int(args.func(args) or 0)
     except (UsageError, ValueError, FileNotFoundError, NotADirectoryError, PermissionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -888,9 +888,9 @@ class Trainer:
         Parameters
         ----------
         images : torch.Tensor
-            ``(N, 3, S, S)`` in ``[0, 1]``, on :attr:`device`.
+            ``(N, 3, S, S)`` in ``[0, 1]`` (moved to :attr:`device` and its memory layout here).
         masks : torch.Tensor
-            ``(N, 1, S, S)``, 1 = missing pixel, on :attr:`device`.
+            ``(N, 1, S, S)``, 1 = missing pixel (moved likewise).
 
         Returns
         -------
@@ -972,9 +972,8 @@ class Trainer:
         bar = bar_factory(total=total_steps, initial=self.step, desc=f"epoch {epoch + 1}", leave=False)
         try:
             for images in loader:
-                images = images.to(self.device, non_blocking=True)
-                masks = self._step_masks(epoch, self.step, images.shape[0]).to(self.device, non_blocking=True)
-                terms = self.train_step(images, masks)
+                masks = self._step_masks(epoch, self.step, images.shape[0])
+                terms = self.train_step(images, masks)  # moves both to the device, in the networks' layout
                 names = list(terms)
                 values = torch.stack([terms[name] for name in names]).cpu().tolist()
                 self._finite_or_raise(names, values, epoch + 1, self.step + 1)

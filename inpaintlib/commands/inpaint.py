@@ -106,13 +106,6 @@ def inpaint_image(model: torch.nn.Module, image: np.ndarray, mask: torch.Tensor,
 
 def run(args: argparse.Namespace) -> int:
     """Inpaint ``args.image`` and write ``args.out``."""
-    from inpaintlib.commands.train import one_line_warnings
-
-    with one_line_warnings():
-        return _inpaint(args)
-
-
-def _inpaint(args: argparse.Namespace) -> int:
     from PIL import Image, UnidentifiedImageError
 
     from inpaintlib.checkpoints import load_generator

@@ -18,9 +18,7 @@ Train on several processes (one per GPU, or several on a CPU) with PyTorch's own
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import sys
 import warnings
 from pathlib import Path
 
@@ -82,21 +80,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-@contextlib.contextmanager
-def one_line_warnings():
-    """Print warnings as ``warning: <message>`` lines on stderr (no file names or source lines)."""
-    previous = warnings.showwarning
-
-    def show(message, category, filename, lineno, file=None, line=None):
-        print(f"warning: {message}", file=sys.stderr if file is None else file)
-
-    warnings.showwarning = show
-    try:
-        yield
-    finally:
-        warnings.showwarning = previous
-
-
 def parse_mask_kinds(text: str | None) -> list[str] | None:
     """Return the kinds named in ``--masks`` (``None`` when not given)."""
     if text is None:
@@ -134,11 +117,6 @@ def _check_positive(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train as the arguments say and print where the results are."""
-    with one_line_warnings():
-        return _train(args)
-
-
-def _train(args: argparse.Namespace) -> int:
     from inpaintlib.data import load_dataset
     from inpaintlib.models import build_discriminator, build_model, model_spec
     from inpaintlib.runtime import runs_dir
