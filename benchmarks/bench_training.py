@@ -33,6 +33,7 @@ Usage::
     python benchmarks/bench_training.py epoch --images 100    # 100 photos (80 train / 20 val)
     python benchmarks/bench_training.py memory --count 7000 --step-every 70
     python benchmarks/bench_training.py efficiency --reuse-memory  # freed memory kept for reuse
+    python benchmarks/bench_training.py efficiency --amp bfloat16 float16  # mixed precision too
 
 ``--reuse-memory`` turns on what ``TrainConfig(reuse_memory=True)`` turns on
 (:func:`inpaintlib.runtime.reuse_freed_memory`) for the whole process, so each comparison then
@@ -157,6 +158,10 @@ def bench_efficiency(args, workdir: Path) -> None:
     batch = images[:BATCH]
     masks = MaskSampler(SIZE, KINDS, seed=0).sample(BATCH)
     steps = {"inpaintlib": lambda: trainer.train_step(batch, masks)}
+    for dtype in args.amp:
+        amp_trainer = model3_trainer(torch.utils.data.TensorDataset(images), None, workdir / f"efficiency-{dtype}",
+                                     amp=True, amp_dtype=dtype)
+        steps[f"inpaintlib, amp {dtype}"] = lambda amp_trainer=amp_trainer: amp_trainer.train_step(batch, masks)
     if not args.no_report_step:
         report = ReportPipeline(workdir / "report-step")
         data = report.normalize(batch * 255)
@@ -520,6 +525,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="(c): DataLoader workers (default: 0)")
     parser.add_argument("--data-dir", default=None, help="folder holding monet2photo (default: the usual places)")
     parser.add_argument("--synthetic", action="store_true", help="use synthetic JPEGs instead of real photos")
+    parser.add_argument("--amp", nargs="+", default=[], choices=["bfloat16", "float16"], metavar="DTYPE",
+                        help="(a): also time the step under mixed precision (bfloat16 and/or float16)")
     parser.add_argument("--reuse-memory", action="store_true",
                         help="keep freed memory for reuse (TrainConfig.reuse_memory=True) in every pipeline")
     args = parser.parse_args(argv)

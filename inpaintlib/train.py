@@ -120,8 +120,16 @@ class TrainConfig:
         Makes a CPU run repeatable: weights are not touched, but shuffling, masks and the
         validation masks follow from it.
     amp : bool
-        Mixed precision on CUDA (bfloat16 where supported, else float16 with loss scaling).
-        Ignored on the CPU, with a note.
+        Mixed precision: the forward passes run under :func:`torch.autocast` in ``amp_dtype``,
+        weights, optimiser state and losses stay float32. On CUDA it is the fast path (tensor
+        cores); on a CPU it pays off only on processors with native bfloat16 arithmetic
+        (AVX-512 BF16 or AMX) and is slower than float32 elsewhere, this project's machines
+        included, so it is off by default.
+    amp_dtype : str, optional
+        ``"bfloat16"`` or ``"float16"``. ``None`` (default) picks bfloat16 where the device
+        supports it (every CPU, CUDA GPUs from Ampere on) and float16 otherwise. float16 needs
+        loss scaling (:class:`torch.amp.GradScaler`, one per network; it skips a step whose
+        gradients overflow and lowers its scale); bfloat16 has float32's range and needs none.
     num_workers : int
         DataLoader worker processes (0 loads in the training process).
     val_batch_size : int, optional
@@ -161,6 +169,7 @@ class TrainConfig:
     monitor: str = "rec"
     seed: int = 0
     amp: bool = False
+    amp_dtype: str | None = None
     num_workers: int = 0
     val_batch_size: int | None = None
     channels_last: bool = True
@@ -208,6 +217,10 @@ class TrainConfig:
         for name in ("channels_last", "reuse_memory"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if not isinstance(self.amp, (bool, np.bool_)):
+            raise ValueError(f"amp must be True or False, got {self.amp!r}")
+        if self.amp_dtype not in (None, *AMP_DTYPES):
+            raise ValueError(f"amp_dtype must be one of {', '.join(AMP_DTYPES)} (or None: the device's choice), got {self.amp_dtype!r}")
         if not isinstance(self.mask_options, Mapping):
             raise ValueError(f"mask_options must be a dict kind -> options, got {self.mask_options!r}")
 
@@ -228,6 +241,18 @@ class TrainConfig:
         if "betas_g" in values:
             values["betas_g"] = tuple(values["betas_g"])
         return cls(**values)
+
+
+AMP_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def _amp_dtype(name: str | None, device: torch.device) -> torch.dtype:
+    """The autocast dtype for ``device``: ``name`` when given, else bfloat16 where supported, else float16."""
+    if name is not None:
+        return AMP_DTYPES[name]
+    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        return torch.float16
+    return torch.bfloat16
 
 
 def _plain(value):
@@ -601,12 +626,8 @@ class Trainer:
             torch.cuda.set_device(device)
         self.device = device
         self.reusing_memory = bool(config.reuse_memory) and device.type == "cpu" and reuse_freed_memory(True)
-        self.use_amp = bool(config.amp) and device.type == "cuda"
-        if config.amp and not self.use_amp:
-            self._note("amp=True is ignored on the CPU: mixed precision runs on CUDA only")
-        self.amp_dtype = (
-            torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported() else torch.float16
-        )
+        self.use_amp = bool(config.amp)
+        self.amp_dtype = _amp_dtype(config.amp_dtype, device) if self.use_amp else None
 
         # Networks, losses, optimisers.
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
@@ -638,8 +659,8 @@ class Trainer:
             self.optimizer_d = torch.optim.SGD(self._d_parameters, lr=config.lr_d, momentum=config.momentum_d)
             self._d_objective = _DiscriminatorObjective(self.discriminator)
         use_scaler = self.use_amp and self.amp_dtype == torch.float16
-        self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
-        self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        self.scaler_g = torch.amp.GradScaler(device.type, enabled=use_scaler)
+        self.scaler_d = torch.amp.GradScaler(device.type, enabled=use_scaler)
 
         self._g_step_module: nn.Module = self.generator
         self._d_step_module: nn.Module | None = self._d_objective

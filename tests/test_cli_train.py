@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from inpaintlib.checkpoints import load_checkpoint
 from inpaintlib.cli import main
 from inpaintlib.data import to_rgb
 
@@ -109,6 +111,21 @@ def test_inpaint_with_the_center_word(trained, tmp_path):
     known[33:98, 65:195] = False  # the centre half in each direction, with a pixel of slack
     assert np.array_equal(result[known], original[known])
     assert not np.array_equal(result[~known], original[~known])
+
+
+def test_train_with_float16_mixed_precision(trained, tmp_path):
+    root, _ = trained
+    out = tmp_path / "amp"
+    code = main(
+        ["train", "--model", "center", "--data", str(root / "photos"), "--epochs", "1", "--batch-size", "2",
+         "--out", str(out), "--no-progress", "--device", "cpu", "--amp", "--amp-dtype", "float16"]
+    )
+    assert code == 0
+    checkpoint = load_checkpoint(out / "last.pt")
+    assert checkpoint["config"]["amp"] is True and checkpoint["config"]["amp_dtype"] == "float16"
+    assert checkpoint["scaler_g"]["scale"] > 0
+    history = json.loads((out / "history.json").read_text())
+    assert all(math.isfinite(value) for value in history["records"][0]["train"].values() if value is not None)
 
 
 def one_line_error(capsys) -> str:

@@ -161,6 +161,8 @@ def test_config_defaults_are_the_reports_recipe():
         ({"grad_clip": 0}, "grad_clip"),
         ({"epochs": 1.5}, "epochs"),
         ({"channels_last": "yes"}, "channels_last"),
+        ({"amp": "yes"}, "amp"),
+        ({"amp_dtype": "float8"}, "amp_dtype"),
     ],
 )
 def test_config_rejects_bad_values(options, word):
@@ -369,11 +371,70 @@ def test_progress_bars_show_running_losses(tmp_path, capsys):
     assert "epoch 1" in err and "rec=" in err and "training" in err
 
 
-def test_amp_is_ignored_on_cpu_with_a_note(tmp_path):
-    config = TrainConfig(epochs=1, batch_size=4, amp=True)
-    with pytest.warns(UserWarning, match="amp=True is ignored"):
-        trainer = make_trainer(tmp_path, config=config, device="cpu")
-    assert not trainer.use_amp
+# --------------------------------------------------------------------------- mixed precision
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_amp_runs_forward_passes_in_the_chosen_type_and_keeps_float32_weights(tmp_path, dtype):
+    config = TrainConfig(epochs=1, batch_size=4, amp=True, amp_dtype=dtype)
+    trainer = make_trainer(tmp_path, config=config, device="cpu")
+    seen = {}
+
+    def record(name):
+        def hook(module, args, output):
+            seen.setdefault(name, output.dtype)
+
+        return hook
+
+    trainer.generator.conv2.register_forward_hook(record("g"))
+    trainer.discriminator.net[0].register_forward_hook(record("d"))
+    before = {name: p.detach().clone() for name, p in trainer.generator.named_parameters()}
+    terms = trainer.train_step(torch.rand(4, 3, SIZE, SIZE), MaskSampler(SIZE, "center").sample(4))
+    assert seen == {"g": getattr(torch, dtype), "d": getattr(torch, dtype)}
+    assert all(value.dtype == torch.float32 and torch.isfinite(value) for value in terms.values())
+    for name, parameter in trainer.generator.named_parameters():
+        assert parameter.dtype == torch.float32, name
+    assert any(not torch.equal(before[name], p) for name, p in trainer.generator.named_parameters())
+    assert trainer.scaler_g.is_enabled() == trainer.scaler_d.is_enabled() == (dtype == "float16")
+
+
+def test_amp_dtype_defaults_to_bfloat16_on_the_cpu(tmp_path):
+    trainer = make_trainer(tmp_path, config=TrainConfig(epochs=1, batch_size=4, amp=True), device="cpu")
+    assert trainer.amp_dtype == torch.bfloat16 and not trainer.scaler_g.is_enabled()
+    plain = make_trainer(tmp_path / "fp32", config=TrainConfig(epochs=1, batch_size=4), device="cpu")
+    assert plain.amp_dtype is None and not plain.use_amp
+
+
+def test_float16_loss_scaling_skips_an_overflowing_step(tmp_path):
+    """A loss scale too large for float16 gradients: the step is skipped and the scale halved."""
+    config = TrainConfig(epochs=1, batch_size=4, amp=True, amp_dtype="float16", mask_kinds="center")
+    trainer = make_trainer(tmp_path, config=config, device="cpu")
+    trainer.scaler_g = torch.amp.GradScaler("cpu", init_scale=2.0**100)
+    before = {name: p.detach().clone() for name, p in trainer.generator.named_parameters()}
+    terms = trainer.train_step(torch.rand(4, 3, SIZE, SIZE), MaskSampler(SIZE, "center").sample(4))
+    assert torch.isfinite(terms["total"])
+    for name, parameter in trainer.generator.named_parameters():
+        assert torch.equal(before[name], parameter), name
+    assert trainer.scaler_g.get_scale() == 2.0**99
+    trainer.train_step(torch.rand(4, 3, SIZE, SIZE), MaskSampler(SIZE, "center").sample(4))  # still going
+
+
+def test_float16_run_resumes_exactly_with_its_loss_scales(tmp_path):
+    config = TrainConfig(epochs=3, batch_size=4, mask_kinds=["center", "blocks"], seed=3, patience=None,
+                         amp=True, amp_dtype="float16")
+    straight = make_trainer(tmp_path / "straight", config=config, device="cpu")
+    expected = straight.fit()
+    assert all(math.isfinite(value) for record in expected.records for value in record["train"].values()
+               if value is not None)
+
+    make_trainer(tmp_path / "split", config=config, device="cpu").fit(epochs=1)
+    saved = load_checkpoint(tmp_path / "split" / "last.pt")
+    assert saved["scaler_g"]["scale"] > 0 and saved["scaler_d"] is not None
+    resumed = make_trainer(tmp_path / "split", config=config, device="cpu", resume=True)
+    assert resumed.scaler_g.get_scale() == saved["scaler_g"]["scale"]
+    history = resumed.fit()
+    assert values(history) == values(expected)
+    assert resumed.scaler_g.get_scale() == straight.scaler_g.get_scale()
 
 
 def test_channels_last_is_the_default_layout_of_weights_and_batches(tmp_path):

@@ -70,7 +70,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--grad-clip", type=float, default=10.0, help="gradient norm clip; 0 turns it off (default: 10)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt when it exists")
-    parser.add_argument("--amp", action="store_true", help="mixed precision on CUDA (ignored on the CPU)")
+    parser.add_argument(
+        "--amp", action="store_true",
+        help="mixed precision (autocast): fast on CUDA and on CPUs with bfloat16 instructions, slower on other CPUs",
+    )
+    parser.add_argument(
+        "--amp-dtype", default=None, choices=("bfloat16", "float16"),
+        help="autocast type with --amp (default: bfloat16 where the device supports it, else float16)",
+    )
     parser.add_argument(
         "--weights", default=None, metavar="PATH",
         help="alexnet only: AlexNet ImageNet weights file (default: torchvision's cache, else random)",
@@ -156,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
         min_delta=args.min_delta,
         seed=args.seed,
         amp=args.amp,
+        amp_dtype=args.amp_dtype,
         num_workers=args.num_workers,
     )
     discriminator = build_discriminator(spec.name) if config.adversarial else None
