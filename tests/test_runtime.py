@@ -12,6 +12,15 @@ def test_resolve_device_auto_matches_cuda_availability():
     assert runtime.resolve_device("cpu") == torch.device("cpu")
 
 
+@pytest.mark.parametrize("available, expected", [(True, "cuda"), (False, "cpu")])
+def test_resolve_device_auto_picks_cuda_exactly_when_it_is_there(monkeypatch, available, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: available)
+    assert runtime.resolve_device("auto") == torch.device(expected)
+    assert runtime.resolve_device(None) == torch.device(expected)
+    if available:
+        assert runtime.resolve_device("cuda:1") == torch.device("cuda", 1)
+
+
 def test_resolve_device_rejects_unknown_names():
     with pytest.raises(ValueError, match="device"):
         runtime.resolve_device("tpu-of-dreams")

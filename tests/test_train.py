@@ -10,12 +10,13 @@ import sys
 
 import pytest
 import torch
+import torch.distributed as torch_dist
 from torch import nn
 
 from inpaintlib.checkpoints import load_checkpoint
 from inpaintlib.history import TERMS, History
 from inpaintlib.masks import MaskSampler
-from inpaintlib.train import FixedMaskDataset, TrainConfig, Trainer, TrainingDiverged
+from inpaintlib.train import DistributedContext, FixedMaskDataset, TrainConfig, Trainer, TrainingDiverged
 
 SIZE = 16
 
@@ -490,6 +491,30 @@ def test_channels_last_checkpoint_loads_into_a_plain_model(tmp_path):
     fresh.eval(), trainer.generator.eval()
     with torch.no_grad():
         assert torch.allclose(fresh(image, mask), trainer.generator(image, mask), atol=1e-6)
+
+
+# --------------------------------------------------------------------------- processes
+
+@pytest.mark.parametrize("use_cuda, backend", [(True, "nccl"), (False, "gloo")])
+def test_torchrun_environment_picks_nccl_on_gpus_and_gloo_on_cpus(monkeypatch, use_cuda, backend):
+    """The backend choice alone, with the process-group start replaced (no second process here)."""
+    started = []
+    monkeypatch.setattr(torch_dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(torch_dist, "init_process_group", lambda backend: started.append(backend))
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("RANK", "3")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    context = DistributedContext.from_env(use_cuda=use_cuda)
+    assert started == [backend]
+    assert (context.world_size, context.rank, context.local_rank) == (4, 3, 1)
+    assert context.enabled and not context.is_main and context.initialised_here
+
+
+def test_a_single_process_starts_no_process_group(monkeypatch):
+    monkeypatch.setattr(torch_dist, "init_process_group", lambda backend: pytest.fail("started a process group"))
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    context = DistributedContext.from_env(use_cuda=True)
+    assert not context.enabled and context.is_main
 
 
 # --------------------------------------------------------------------------- history
