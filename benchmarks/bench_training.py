@@ -34,6 +34,7 @@ Usage::
     python benchmarks/bench_training.py memory --count 7000 --step-every 70
     python benchmarks/bench_training.py efficiency --reuse-memory  # freed memory kept for reuse
     python benchmarks/bench_training.py efficiency --amp bfloat16 float16  # mixed precision too
+    python benchmarks/bench_training.py efficiency --batch 4 --repeats 1 --amp bfloat16  # a quicker look
 
 ``--reuse-memory`` turns on what ``TrainConfig(reuse_memory=True)`` turns on
 (:func:`inpaintlib.runtime.reuse_freed_memory`) for the whole process, so each comparison then
@@ -151,18 +152,21 @@ def matmul_seconds(n: int) -> tuple[float, float]:
 def bench_efficiency(args, workdir: Path) -> None:
     from torch.utils.flop_counter import FlopCounterMode
 
-    print(f"== (a) compute efficiency: Model 3 training step, {SIZE} px, batch {BATCH}, "
+    batch_size = args.batch
+    print(f"== (a) compute efficiency: Model 3 training step, {SIZE} px, batch {batch_size}, "
           f"{torch.get_num_threads()} thread(s) ==")
-    images = torch.rand(BATCH * 2, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(0))
-    trainer = model3_trainer(torch.utils.data.TensorDataset(images), None, workdir / "efficiency")
-    batch = images[:BATCH]
-    masks = MaskSampler(SIZE, KINDS, seed=0).sample(BATCH)
+    images = torch.rand(batch_size * 2, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(0))
+    trainer = model3_trainer(torch.utils.data.TensorDataset(images), None, workdir / "efficiency", batch_size=batch_size)
+    batch = images[:batch_size]
+    masks = MaskSampler(SIZE, KINDS, seed=0).sample(batch_size)
     steps = {"inpaintlib": lambda: trainer.train_step(batch, masks)}
     for dtype in args.amp:
         amp_trainer = model3_trainer(torch.utils.data.TensorDataset(images), None, workdir / f"efficiency-{dtype}",
-                                     amp=True, amp_dtype=dtype)
+                                     batch_size=batch_size, amp=True, amp_dtype=dtype)
         steps[f"inpaintlib, amp {dtype}"] = lambda amp_trainer=amp_trainer: amp_trainer.train_step(batch, masks)
-    if not args.no_report_step:
+    if batch_size != BATCH and not args.no_report_step:
+        print(f"the report's step is written for batch {BATCH}: not timed at batch {batch_size}")
+    if not args.no_report_step and batch_size == BATCH:
         report = ReportPipeline(workdir / "report-step")
         data = report.normalize(batch * 255)
         labels = torch.cat([data, masks], dim=1)
@@ -525,6 +529,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="(c): DataLoader workers (default: 0)")
     parser.add_argument("--data-dir", default=None, help="folder holding monet2photo (default: the usual places)")
     parser.add_argument("--synthetic", action="store_true", help="use synthetic JPEGs instead of real photos")
+    parser.add_argument("--batch", type=int, default=BATCH, help=f"(a): batch size (default: {BATCH})")
     parser.add_argument("--amp", nargs="+", default=[], choices=["bfloat16", "float16"], metavar="DTYPE",
                         help="(a): also time the step under mixed precision (bfloat16 and/or float16)")
     parser.add_argument("--reuse-memory", action="store_true",
