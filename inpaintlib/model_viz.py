@@ -727,6 +727,8 @@ def fit_within_budget(trainer, epochs: int, max_minutes: float | None = None):
     left = float(max_minutes) - (time.monotonic() - started) / 60.0
     if left <= 0:
         history.stop_reason = "time budget"
+        if trainer.dist.is_main:
+            history.save(trainer.out_dir)  # the saved history says why the run stopped, as fit() would
         return history
     return trainer.fit(epochs=epochs, max_minutes=left)
 

@@ -352,6 +352,7 @@ def test_fit_within_budget_finishes_the_first_epoch_even_when_the_budget_is_gone
     assert len(history) == 1 and trainer.epoch == 1
     assert history.stop_reason == "time budget"
     assert (tmp_path / "a" / "best.pt").exists()
+    assert History.load(tmp_path / "a").stop_reason == "time budget"
 
 
 def test_fit_within_budget_trains_every_epoch_without_a_budget(tmp_path):
