@@ -65,7 +65,7 @@ from bench_data_memory import current_rss_bytes, peak_rss_bytes
 from inpaintlib import runtime
 from inpaintlib.masks import MaskSampler, free_form
 from inpaintlib.models import build_discriminator, build_model
-from inpaintlib.train import Trainer, TrainConfig
+from inpaintlib.train import AMP_DTYPES, Trainer, TrainConfig
 
 SIZE = 224
 BATCH = 20
@@ -166,7 +166,7 @@ def bench_efficiency(args, workdir: Path) -> None:
         steps[f"inpaintlib, amp {dtype}"] = lambda amp_trainer=amp_trainer: amp_trainer.train_step(batch, masks)
     if batch_size != BATCH and not args.no_report_step:
         print(f"the report's step is written for batch {BATCH}: not timed at batch {batch_size}")
-    if not args.no_report_step and batch_size == BATCH:
+    elif not args.no_report_step:
         report = ReportPipeline(workdir / "report-step")
         data = report.normalize(batch * 255)
         labels = torch.cat([data, masks], dim=1)
@@ -530,7 +530,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", default=None, help="folder holding monet2photo (default: the usual places)")
     parser.add_argument("--synthetic", action="store_true", help="use synthetic JPEGs instead of real photos")
     parser.add_argument("--batch", type=int, default=BATCH, help=f"(a): batch size (default: {BATCH})")
-    parser.add_argument("--amp", nargs="+", default=[], choices=["bfloat16", "float16"], metavar="DTYPE",
+    parser.add_argument("--amp", nargs="+", default=[], choices=list(AMP_DTYPES), metavar="DTYPE",
                         help="(a): also time the step under mixed precision (bfloat16 and/or float16)")
     parser.add_argument("--reuse-memory", action="store_true",
                         help="keep freed memory for reuse (TrainConfig.reuse_memory=True) in every pipeline")

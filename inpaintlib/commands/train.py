@@ -24,6 +24,7 @@ from pathlib import Path
 
 from inpaintlib.cli import UsageError
 from inpaintlib.masks import KINDS
+from inpaintlib.train import AMP_DTYPES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -75,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="mixed precision (autocast): fast on CUDA and on CPUs with bfloat16 instructions, slower on other CPUs",
     )
     parser.add_argument(
-        "--amp-dtype", default=None, choices=("bfloat16", "float16"),
+        "--amp-dtype", default=None, choices=tuple(AMP_DTYPES),
         help="autocast type with --amp (default: bfloat16 where the device supports it, else float16)",
     )
     parser.add_argument(
