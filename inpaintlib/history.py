@@ -78,6 +78,10 @@ class History:
     stop_reason : str or None
         Why the last call to ``fit`` stopped before its epoch count (``"early stopping"``,
         ``"time budget"``, ``"interrupted"``) or ``None``.
+    precision : dict or None
+        The arithmetic the run trained in: ``dtype`` (``"float32"``, ``"bfloat16"``, ``"float16"``),
+        ``reason`` and, when it was measured, ``speeds`` (training steps per second per dtype);
+        see :func:`inpaintlib.precision.choose_precision`.
 
     Examples
     --------
@@ -95,6 +99,7 @@ class History:
     best_value: float | None = None
     stopped_early: bool = False
     stop_reason: str | None = None
+    precision: dict | None = None
 
     def __post_init__(self) -> None:
         if self.monitor not in TERMS:
@@ -156,9 +161,27 @@ class History:
             return len(self.records)
         return len(self.records) - self.best_epoch
 
+    def still_falling(self, window: int) -> bool:
+        """Whether the monitored validation loss still falls on average.
+
+        Compares the mean of the last ``window`` epochs with the mean of the ``window`` epochs
+        before them: a noisy curve whose best epoch is a lucky dip still counts as falling while
+        its running mean goes down.
+        """
+        values = [value for value in self.val(self.monitor) if value is not None and math.isfinite(value)]
+        if window < 1 or len(values) < 2 * window:
+            return False
+        recent, before = values[-window:], values[-2 * window : -window]
+        return sum(recent) / window < sum(before) / window - self.min_delta
+
     def should_stop(self, patience: int | None) -> bool:
-        """Whether ``patience`` epochs have passed without improvement (never when ``None``)."""
-        return patience is not None and self.epochs_without_improvement >= patience
+        """Whether to stop early: ``patience`` epochs without a new best while the curve no longer falls.
+
+        Never when ``patience`` is ``None``; see :meth:`still_falling`.
+        """
+        if patience is None or self.epochs_without_improvement < patience:
+            return False
+        return not self.still_falling(patience)
 
     def series(self, term: str = "total", split: str = "val") -> list[float | None]:
         """Return one term's per-epoch averages for ``split`` (``"train"`` or ``"val"``)."""
@@ -199,6 +222,7 @@ class History:
             "best_value": self.best_value,
             "stopped_early": bool(self.stopped_early),
             "stop_reason": self.stop_reason,
+            "precision": self.precision,
             "records": [
                 {
                     "epoch": int(record["epoch"]),
@@ -240,6 +264,7 @@ class History:
         history.best_value = data.get("best_value")
         history.stopped_early = bool(data.get("stopped_early", False))
         history.stop_reason = data.get("stop_reason")
+        history.precision = data.get("precision")
         return history
 
     def csv_rows(self) -> tuple[list[str], list[list]]:

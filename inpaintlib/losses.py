@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_STYLE_WEIGHTS",
     "JointLoss",
     "LossTerms",
+    "NORMS",
     "REGIONS",
     "StyleFeatures",
     "adversarial_loss",
@@ -41,6 +42,10 @@ __all__ = [
 
 #: Valid values of ``region`` in :func:`reconstruction_loss`.
 REGIONS = ("hole", "overlap", "image")
+#: Valid values of ``norm`` in :func:`reconstruction_loss`: squared error (Pathak et al.), absolute
+#: error, or their sum (the absolute error keeps pulling when the squared error is already small,
+#: which sharpens fills).
+NORMS = ("l2", "l1", "l1+l2")
 #: The course report's per-layer style weights for AlexNet's conv1..conv5.
 DEFAULT_STYLE_WEIGHTS = {"conv1": 0.8, "conv2": 0.1, "conv3": 0.4, "conv4": 0.2, "conv5": 0.2}
 
@@ -99,8 +104,9 @@ def reconstruction_loss(
     region: str = "hole",
     overlap: int = 4,
     overlap_weight: float = 10.0,
+    norm: str = "l2",
 ) -> torch.Tensor:
-    """Mean squared error between ``prediction`` and ``target``, over the hole by default.
+    """Mean squared (or absolute) error between ``prediction`` and ``target``, over the hole by default.
 
     Parameters
     ----------
@@ -116,31 +122,41 @@ def reconstruction_loss(
         Border width in pixels for ``region="overlap"``.
     overlap_weight : float
         Weight of the border pixels for ``region="overlap"``.
+    norm : {"l2", "l1", "l1+l2"}
+        The per-value error: squared (default), absolute, or the sum of both.
 
     Returns
     -------
     torch.Tensor
-        A scalar. For ``"hole"`` and ``"overlap"`` the weighted sum of squared errors is divided by
-        the number of hole values (pixels x channels), so ``"hole"`` is the mean squared error inside
+        A scalar. For ``"hole"`` and ``"overlap"`` the weighted sum of errors is divided by
+        the number of hole values (pixels x channels), so ``"hole"`` is the mean error inside
         the hole and does not depend on the hole's size; a batch without any hole gives 0.
     """
     if region not in REGIONS:
         raise ValueError(f"region must be one of {REGIONS}, got {region!r}")
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
     predicted, _ = check_image(prediction, "prediction")
     wanted, _ = check_image(target, "target")
     if predicted.shape != wanted.shape:
         raise ValueError(
             f"prediction shape {tuple(prediction.shape)} does not match target shape {tuple(target.shape)}"
         )
-    squared = (predicted - wanted).pow(2)
+    difference = predicted - wanted
+    if norm == "l2":
+        errors = difference.pow(2)
+    elif norm == "l1":
+        errors = difference.abs()
+    else:
+        errors = difference.pow(2) + difference.abs()
     if region == "image":
-        return squared.mean()
+        return errors.mean()
     if mask is None:
         raise ValueError(f"region={region!r} needs the mask (1 = missing pixel); got mask=None")
     hole = check_mask(mask, wanted)
     weights = reconstruction_weights(hole, region, overlap, overlap_weight)
     count = hole.sum() * predicted.shape[1]
-    return (squared * weights).sum() / count.clamp_min(1.0)
+    return (errors * weights).sum() / count.clamp_min(1.0)
 
 
 # --------------------------------------------------------------------------- adversarial
@@ -355,8 +371,8 @@ class JointLoss(nn.Module):
         report use 0.999 and 0.001; the report adds 0.01 style on the Monet paintings. Set
         ``adv_weight=0`` for an L2-only model (Pathak et al. found adversarial training unstable
         with an AlexNet encoder).
-    region, overlap, overlap_weight
-        Passed to :func:`reconstruction_loss` (default: the hole only).
+    region, overlap, overlap_weight, norm
+        Passed to :func:`reconstruction_loss` (default: squared error over the hole only).
     style_features : StyleFeatures, optional
         The extractor for the style term; built (ImageNet AlexNet when cached, else random
         with a warning) only when ``style_weight > 0`` and none is given.
@@ -381,6 +397,7 @@ class JointLoss(nn.Module):
         overlap: int = 4,
         overlap_weight: float = 10.0,
         style_features: StyleFeatures | None = None,
+        norm: str = "l2",
         style_weights="DEFAULT",
     ) -> None:
         super().__init__()
@@ -392,7 +409,10 @@ class JointLoss(nn.Module):
         self.rec_weight = float(rec_weight)
         self.adv_weight = float(adv_weight)
         self.style_weight = float(style_weight)
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
         self.region = region
+        self.norm = norm
         self.overlap = int(overlap)
         self.overlap_weight = float(overlap_weight)
         if style_features is None and self.style_weight > 0:
@@ -419,7 +439,7 @@ class JointLoss(nn.Module):
         fake_logits : torch.Tensor, optional
             Discriminator logits on the inpainted images; required when ``adv_weight > 0``.
         """
-        rec = reconstruction_loss(prediction, target, mask, self.region, self.overlap, self.overlap_weight)
+        rec = reconstruction_loss(prediction, target, mask, self.region, self.overlap, self.overlap_weight, self.norm)
         zero = rec.new_zeros(())
         if self.adv_weight > 0:
             if fake_logits is None:
@@ -448,5 +468,5 @@ class JointLoss(nn.Module):
     def extra_repr(self) -> str:
         return (
             f"rec_weight={self.rec_weight}, adv_weight={self.adv_weight}, style_weight={self.style_weight}, "
-            f"region={self.region!r}"
+            f"region={self.region!r}, norm={self.norm!r}"
         )

@@ -53,6 +53,7 @@ from torch.utils.data.distributed import DistributedSampler
 from inpaintlib.checkpoints import BEST, LAST, load_checkpoint, save_checkpoint
 from inpaintlib.data.loaders import set_epoch
 from inpaintlib.history import TERMS, History
+from inpaintlib.precision import AMP_DTYPES, AMP_MODES, autocast, choose_precision
 from inpaintlib.runtime import resolve_device, reuse_freed_memory, runs_dir
 
 __all__ = [
@@ -99,6 +100,8 @@ class TrainConfig:
         Where the reconstruction loss is measured: ``"hole"`` (default), ``"overlap"`` (the hole
         with its inner border weighted x10, as Pathak et al.) or ``"image"`` (the whole image, the
         report's choice); see :func:`inpaintlib.losses.reconstruction_loss`.
+    rec_norm : str
+        The reconstruction error: ``"l2"`` (squared, the report's MSE), ``"l1"`` or ``"l1+l2"``.
     grad_clip : float or None
         Clip each network's gradient norm to this value (``None`` turns clipping off). The
         default 10 only cuts rare blow-ups; normal steps of these losses are far smaller.
@@ -119,15 +122,17 @@ class TrainConfig:
     seed : int
         Makes a CPU run repeatable: weights are not touched, but shuffling, masks and the
         validation masks follow from it.
-    amp : bool
-        Mixed precision: the forward passes run under :func:`torch.autocast` in ``amp_dtype``,
-        weights, optimiser state and losses stay float32. On CUDA it is the fast path (tensor
-        cores); on a CPU it pays off only on processors with native bfloat16 arithmetic
-        (AVX-512 BF16 or AMX) and is slower than float32 elsewhere, this project's machines
-        included, so it is off by default.
+    amp : {"auto", True, False}
+        Mixed precision: the forward passes run under :func:`torch.autocast`, weights, optimiser
+        state and losses stay float32. ``"auto"`` (default) uses it where it is faster: bfloat16 on
+        CUDA GPUs that support it, and on a CPU only when a few timed steps of the model show
+        bfloat16 faster than float32 (CPUs with ``avx512_bf16`` or AMX; a CPU without them keeps
+        float32 without timing anything). The choice, and the speeds measured, are printed once
+        and kept in the history (see :func:`inpaintlib.precision.choose_precision`). ``True``
+        always uses autocast, ``False`` never.
     amp_dtype : str, optional
-        ``"bfloat16"`` or ``"float16"``. ``None`` (default) picks bfloat16 where the device
-        supports it (every CPU, CUDA GPUs from Ampere on) and float16 otherwise. float16 needs
+        ``"bfloat16"`` or ``"float16"`` for ``amp=True``. ``None`` (default) picks bfloat16 where the
+        device supports it (every CPU, CUDA GPUs from Ampere on) and float16 otherwise. float16 needs
         loss scaling (:class:`torch.amp.GradScaler`, one per network; it skips a step whose
         gradients overflow and lowers its scale); bfloat16 has float32's range and needs none.
     num_workers : int
@@ -161,6 +166,7 @@ class TrainConfig:
     style_weight: float = 0.0
     adversarial: bool = True
     region: str = "hole"
+    rec_norm: str = "l2"
     grad_clip: float | None = 10.0
     mask_kinds: str | list | dict | None = None
     mask_options: dict = field(default_factory=dict)
@@ -168,7 +174,7 @@ class TrainConfig:
     min_delta: float = 0.0
     monitor: str = "rec"
     seed: int = 0
-    amp: bool = False
+    amp: bool | str = "auto"
     amp_dtype: str | None = None
     num_workers: int = 0
     val_batch_size: int | None = None
@@ -210,6 +216,10 @@ class TrainConfig:
         if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
             raise ValueError(f"betas_g must be two numbers in [0, 1), got {self.betas_g!r}")
         self.betas_g = (float(betas[0]), float(betas[1]))
+        from inpaintlib.losses import NORMS
+
+        if self.rec_norm not in NORMS:
+            raise ValueError(f"rec_norm must be one of {', '.join(NORMS)}, got {self.rec_norm!r}")
         if self.monitor not in ("rec", "total"):
             raise ValueError(f"monitor must be 'rec' or 'total', got {self.monitor!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)):
@@ -217,8 +227,10 @@ class TrainConfig:
         for name in ("channels_last", "reuse_memory"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if not isinstance(self.amp, (bool, np.bool_)):
-            raise ValueError(f"amp must be True or False, got {self.amp!r}")
+        if isinstance(self.amp, np.bool_):
+            self.amp = bool(self.amp)
+        if self.amp not in AMP_MODES or not isinstance(self.amp, (bool, str)):
+            raise ValueError(f"amp must be 'auto', True or False, got {self.amp!r}")
         if self.amp_dtype not in (None, *AMP_DTYPES):
             raise ValueError(f"amp_dtype must be one of {', '.join(AMP_DTYPES)} (or None: the device's choice), got {self.amp_dtype!r}")
         if not isinstance(self.mask_options, Mapping):
@@ -241,18 +253,6 @@ class TrainConfig:
         if "betas_g" in values:
             values["betas_g"] = tuple(values["betas_g"])
         return cls(**values)
-
-
-AMP_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16}
-
-
-def _amp_dtype(name: str | None, device: torch.device) -> torch.dtype:
-    """The autocast dtype for ``device``: ``name`` when given, else bfloat16 where supported, else float16."""
-    if name is not None:
-        return AMP_DTYPES[name]
-    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        return torch.float16
-    return torch.bfloat16
 
 
 def _plain(value):
@@ -434,6 +434,7 @@ def _default_loss(config: TrainConfig) -> nn.Module:
         adv_weight=config.adv_weight if config.adversarial else 0.0,
         style_weight=config.style_weight,
         region=config.region,
+        norm=config.rec_norm,
     )
 
 
@@ -626,8 +627,6 @@ class Trainer:
             torch.cuda.set_device(device)
         self.device = device
         self.reusing_memory = bool(config.reuse_memory) and device.type == "cpu" and reuse_freed_memory(True)
-        self.use_amp = bool(config.amp)
-        self.amp_dtype = _amp_dtype(config.amp_dtype, device) if self.use_amp else None
 
         # Networks, losses, optimisers.
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
@@ -658,7 +657,13 @@ class Trainer:
                 raise ValueError("the discriminator has no trainable parameters")
             self.optimizer_d = torch.optim.SGD(self._d_parameters, lr=config.lr_d, momentum=config.momentum_d)
             self._d_objective = _DiscriminatorObjective(self.discriminator)
-        use_scaler = self.use_amp and self.amp_dtype == torch.float16
+        self.amp_dtype, precision = choose_precision(
+            config.amp, config.amp_dtype, device, self.generator, self.discriminator, self.image_size
+        )
+        self.use_amp = self.amp_dtype is not None
+        if config.amp == "auto" and self.dist.is_main:
+            print(f"Precision: {precision['dtype']} ({precision['reason']})")
+        use_scaler = self.amp_dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler(device.type, enabled=use_scaler)
         self.scaler_d = torch.amp.GradScaler(device.type, enabled=use_scaler)
 
@@ -696,7 +701,7 @@ class Trainer:
             )
 
         # State.
-        self.history = History(monitor=config.monitor, min_delta=config.min_delta)
+        self.history = History(monitor=config.monitor, min_delta=config.min_delta, precision=precision)
         self.epoch = 0  # finished epochs
         self.step = 0  # finished steps in the current epoch
         self._partial: dict | None = None  # running sums of the current epoch
@@ -707,6 +712,7 @@ class Trainer:
             path = self.out_dir / LAST if resume is True else Path(resume)
             if path.exists() or resume is not True:
                 self.load_state(path)
+                self.history.precision = precision  # this run's arithmetic, not the saved run's
             else:
                 self._note(f"resume=True but {path} does not exist yet: starting a new run")
 
@@ -739,9 +745,7 @@ class Trainer:
         return batch.to(self.device, non_blocking=True).contiguous(memory_format=self.memory_format)
 
     def _autocast(self):
-        if self.use_amp:
-            return torch.autocast(self.device.type, dtype=self.amp_dtype)
-        return contextlib.nullcontext()
+        return autocast(self.device, self.amp_dtype)
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -1011,7 +1015,9 @@ class Trainer:
                     bar.set_postfix(self._running(partial), refresh=False)
                 if guard.requested:
                     raise KeyboardInterrupt
-                if deadline is not None and self.dist.any(time.monotonic() >= deadline, self.device):
+                # A budget never ends the run's first epoch: every budgeted run leaves a best.pt.
+                budget_over = deadline is not None and len(self.history) > 0
+                if budget_over and self.dist.any(time.monotonic() >= deadline, self.device):
                     if self.step < total_steps:
                         raise _StopTraining
         finally:
@@ -1110,7 +1116,8 @@ class Trainer:
             resumed run counts the epochs it already has.
         max_minutes : float, optional
             A time budget: training stops at the end of the first step past it, saves ``last.pt``
-            (from which the run can be resumed exactly) and returns.
+            (from which the run can be resumed exactly) and returns. The first epoch with a
+            validation score always finishes, so a budgeted run always leaves ``best.pt``.
         resume_from : str or Path, optional
             Continue from this checkpoint first (see :meth:`load_state`).
 
@@ -1175,6 +1182,8 @@ class Trainer:
                         break
                     if deadline is not None and self.epoch < target and time.monotonic() >= deadline:
                         history.stop_reason = "time budget"
+                        if self.dist.is_main:
+                            history.save(self.out_dir)
                         break
             except KeyboardInterrupt:
                 history.stop_reason = "interrupted"

@@ -30,7 +30,7 @@ from inpaintlib.models import (
     summary,
 )
 
-MODEL_OPTIONS = {"center": {}, "masked": {}, "alexnet": {"weights": None}}
+MODEL_OPTIONS = {"center": {}, "masked": {}, "alexnet": {"weights": None}, "unet": {"width": 8}}
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +96,15 @@ def test_generator_and_discriminator_shapes_in_train_mode(models, name, batch):
     assert prediction.shape == image.shape
     assert prediction.min() >= 0 and prediction.max() <= 1
     logits = discriminator(model.discriminator_view(compose(image, prediction, mask)))
-    expected = (batch, 1) if name == "center" else (batch, 1, 28, 28)
+    side = model.image_size // 8
+    expected = (batch, 1) if name == "center" else (batch, 1, side, side)
     assert logits.shape == expected
 
 
 def test_model_image_sizes_follow_the_contract(models):
-    assert [models[name].image_size for name in MODEL_NAMES] == [128, 224, 224]
+    assert [models[name].image_size for name in MODEL_NAMES] == [128, 224, 224, 128]
     sizes = {name: spec.image_size for name, spec in MODEL_SPECS.items()}
-    assert sizes == {"center": 128, "masked": 224, "alexnet": 224}
+    assert sizes == {"center": 128, "masked": 224, "alexnet": 224, "unet": 128}
     assert MODEL_SPECS["center"].mask_kinds == ("center",)
     assert {"blocks", "free_form"} <= set(MODEL_SPECS["masked"].mask_kinds)
 
@@ -215,8 +216,8 @@ def test_build_model_names_aliases_and_errors():
     assert isinstance(build_model("Masked"), MaskedContextEncoder)
     assert isinstance(build_discriminator("center"), GlobalDiscriminator)
     assert isinstance(build_discriminator("model3"), PatchDiscriminator)
-    with pytest.raises(ValueError, match="'center', 'masked', 'alexnet'"):
-        build_model("unet")
+    with pytest.raises(ValueError, match="'center', 'masked', 'alexnet', 'unet'"):
+        build_model("resnet")
     with pytest.raises(ValueError, match="valid names"):
         build_discriminator("resnet")
 

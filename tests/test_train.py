@@ -402,8 +402,9 @@ def test_amp_runs_forward_passes_in_the_chosen_type_and_keeps_float32_weights(tm
 def test_amp_dtype_defaults_to_bfloat16_on_the_cpu(tmp_path):
     trainer = make_trainer(tmp_path, config=TrainConfig(epochs=1, batch_size=4, amp=True), device="cpu")
     assert trainer.amp_dtype == torch.bfloat16 and not trainer.scaler_g.is_enabled()
-    plain = make_trainer(tmp_path / "fp32", config=TrainConfig(epochs=1, batch_size=4), device="cpu")
+    plain = make_trainer(tmp_path / "fp32", config=TrainConfig(epochs=1, batch_size=4, amp=False), device="cpu")
     assert plain.amp_dtype is None and not plain.use_amp
+    assert plain.history.precision == {"dtype": "float32", "reason": "amp=False", "speeds": None}
 
 
 def test_float16_loss_scaling_skips_an_overflowing_step(tmp_path):

@@ -1,4 +1,7 @@
-"""``python -m inpaintlib train``: train one of the three context encoders from the command line.
+"""``python -m inpaintlib train``: train one of the four models from the command line.
+
+Taught in notebook 03 (the training recipe); every default comes from the model's recipe
+(:func:`inpaintlib.models.training_config`), so the command and the notebooks train alike.
 
 Examples
 --------
@@ -24,36 +27,49 @@ from pathlib import Path
 
 from inpaintlib.cli import UsageError
 from inpaintlib.masks import KINDS
-from inpaintlib.train import AMP_DTYPES
+from inpaintlib.precision import AMP_DTYPES
+
+#: Epochs of a run given only a time budget: the budget (or early stopping) ends it.
+BUDGET_EPOCHS = 10_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``train`` command."""
     parser = subparsers.add_parser(
         "train",
-        help="train a context encoder (center, masked or alexnet) and save checkpoints",
-        description="Train a context encoder against its discriminator with the course report's recipe "
-        "(Adam 6e-4 for the generator, SGD 1e-3 for the discriminator, loss 0.999 L2 + 0.001 adversarial). "
+        help="train a model (center, masked, alexnet or unet) and save checkpoints",
+        description="Train a model with its recipe: for the context encoders the course report's "
+        "(Adam 6e-4 for the generator, SGD 1e-3 for the discriminator, loss 0.999 L2 + 0.001 adversarial); "
+        "for unet L1 + L2 in the hole without a discriminator (Adam 1e-3). "
         "Writes best.pt, last.pt, history.json and history.csv into --out after every epoch. "
         "Runs under torchrun for several processes.",
     )
-    parser.add_argument("--model", required=True, metavar="NAME", help="center (Model 1), masked (Model 2) or alexnet (Model 3)")
+    parser.add_argument(
+        "--model", required=True, metavar="NAME", help="center (Model 1), masked (Model 2), alexnet (Model 3) or unet (Model 4)"
+    )
     parser.add_argument(
         "--data", default="auto", metavar="DIR_OR_NAME",
         help="'auto', 'monet2photo', 'sample' or a folder of images (default: auto)",
     )
     parser.add_argument("--domain", default="photo", help="photo or monet, for two-domain datasets (default: photo)")
-    parser.add_argument("--epochs", type=int, default=50, help="total epochs of the run (default: 50)")
-    parser.add_argument("--out", default=None, metavar="DIR", help="where checkpoints and history go (default: runs/<model>)")
-    parser.add_argument("--batch-size", type=int, default=20, help="images per step (default: 20)")
-    parser.add_argument("--lr-g", type=float, default=6e-4, help="generator Adam learning rate (default: 6e-4)")
-    parser.add_argument("--lr-d", type=float, default=1e-3, help="discriminator SGD learning rate (default: 1e-3)")
     parser.add_argument(
-        "--patience", type=int, default=5,
-        help="stop after this many epochs without a better validation loss; 0 never stops early (default: 5)",
+        "--epochs", type=int, default=None,
+        help="total epochs of the run (default: 50; with --max-minutes, as many as the budget allows)",
     )
-    parser.add_argument("--min-delta", type=float, default=0.0, help="smallest drop that counts as better (default: 0)")
-    parser.add_argument("--max-minutes", type=float, default=None, help="time budget; stops cleanly and saves last.pt")
+    parser.add_argument("--out", default=None, metavar="DIR", help="where checkpoints and history go (default: runs/<model>)")
+    parser.add_argument("--batch-size", type=int, default=None, help="images per step (default: the recipe's, 20)")
+    parser.add_argument("--lr-g", type=float, default=None, help="generator Adam learning rate (default: the recipe's)")
+    parser.add_argument("--lr-d", type=float, default=None, help="discriminator SGD learning rate (default: 1e-3)")
+    parser.add_argument(
+        "--patience", type=int, default=None,
+        help="stop after this many epochs without a better validation loss while its running mean no longer "
+        "falls; 0 never stops early (default: 5)",
+    )
+    parser.add_argument("--min-delta", type=float, default=None, help="smallest drop that counts as better (default: 0)")
+    parser.add_argument(
+        "--max-minutes", type=float, default=None,
+        help="time budget; the first epoch always finishes, then the run stops cleanly with best.pt and last.pt saved",
+    )
     parser.add_argument(
         "--masks", default=None,
         help="comma-separated mask kinds from center, blocks, free_form (default: the model's own kinds)",
@@ -63,21 +79,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--amplify", type=int, default=None, metavar="N", help="AutoAugment views per training image")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, shuffling and masks (default: 0)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
-    parser.add_argument("--no-adversarial", action="store_true", help="L2 (reconstruction) loss only, no discriminator")
-    parser.add_argument("--style-weight", type=float, default=0.0, help="weight of the Gram style loss (report: 0.01 on Monet)")
     parser.add_argument(
-        "--region", default="hole", choices=("hole", "overlap", "image"),
+        "--adversarial", action=argparse.BooleanOptionalAction, default=None,
+        help="train against the discriminator, or (--no-adversarial) with the reconstruction loss only "
+        "(default: yes for center, masked, alexnet; no for unet)",
+    )
+    parser.add_argument(
+        "--loss", dest="rec_norm", default=None, choices=("l2", "l1", "l1+l2"),
+        help="reconstruction error (default: l2 for the context encoders, l1+l2 for unet)",
+    )
+    parser.add_argument("--style-weight", type=float, default=None, help="weight of the Gram style loss (report: 0.01 on Monet)")
+    parser.add_argument(
+        "--region", default=None, choices=("hole", "overlap", "image"),
         help="where the reconstruction loss is measured (default: hole)",
     )
-    parser.add_argument("--grad-clip", type=float, default=10.0, help="gradient norm clip; 0 turns it off (default: 10)")
+    parser.add_argument("--grad-clip", type=float, default=None, help="gradient norm clip; 0 turns it off (default: 10)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt when it exists")
     parser.add_argument(
-        "--amp", action="store_true",
-        help="mixed precision (autocast): fast on CUDA and on CPUs with bfloat16 instructions, slower on other CPUs",
+        "--amp", default="auto", nargs="?", const="on", choices=("auto", "on", "off"),
+        help="mixed precision (autocast): auto (default) uses it on CUDA and on CPUs where timed steps show "
+        "bfloat16 faster; on (or --amp alone) always; off never",
     )
     parser.add_argument(
         "--amp-dtype", default=None, choices=tuple(AMP_DTYPES),
-        help="autocast type with --amp (default: bfloat16 where the device supports it, else float16)",
+        help="autocast type with --amp on (default: bfloat16 where the device supports it, else float16)",
     )
     parser.add_argument(
         "--weights", default=None, metavar="PATH",
@@ -115,20 +140,50 @@ def _check_positive(args: argparse.Namespace) -> None:
     for option, value in (
         ("--patience", args.patience),
         ("--style-weight", args.style_weight),
-        ("--grad-clip", args.grad_clip),
         ("--min-delta", args.min_delta),
+        ("--grad-clip", args.grad_clip),
         ("--num-workers", args.num_workers),
     ):
-        if value < 0:
+        if value is not None and value < 0:
             raise UsageError(f"{option} must be >= 0, got {value}")
+
+
+def config_overrides(args: argparse.Namespace) -> dict:
+    """Return the :class:`~inpaintlib.train.TrainConfig` fields the command line sets explicitly.
+
+    Options left out keep the model's recipe (:func:`inpaintlib.models.training_config`); a run
+    given only ``--max-minutes`` gets :data:`BUDGET_EPOCHS` epochs, so the budget ends it.
+    """
+    values = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "lr_g": args.lr_g,
+        "lr_d": args.lr_d,
+        "adversarial": args.adversarial,
+        "rec_norm": args.rec_norm,
+        "style_weight": args.style_weight,
+        "region": args.region,
+        "min_delta": args.min_delta,
+        "amp_dtype": args.amp_dtype,
+        "num_workers": args.num_workers,
+    }
+    overrides = {name: value for name, value in values.items() if value is not None}
+    if args.grad_clip is not None:
+        overrides["grad_clip"] = args.grad_clip or None
+    if args.patience is not None:
+        overrides["patience"] = args.patience or None
+    if args.epochs is None and args.max_minutes is not None:
+        overrides["epochs"] = BUDGET_EPOCHS
+    overrides["amp"] = {"auto": "auto", "on": True, "off": False}[args.amp]
+    return overrides
 
 
 def run(args: argparse.Namespace) -> int:
     """Train as the arguments say and print where the results are."""
     from inpaintlib.data import load_dataset
-    from inpaintlib.models import build_discriminator, build_model, model_spec
+    from inpaintlib.models import build_discriminator, build_model, model_spec, training_config
     from inpaintlib.runtime import runs_dir
-    from inpaintlib.train import Trainer, TrainConfig
+    from inpaintlib.train import Trainer
 
     spec = model_spec(args.model)  # ValueError names the valid models
     _check_positive(args)
@@ -150,23 +205,7 @@ def run(args: argparse.Namespace) -> int:
         args.data, domain=args.domain, size=size, seed=args.seed, limit=args.limit, amplify=args.amplify,
         verbose=rank == 0,
     )
-    config = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr_g=args.lr_g,
-        lr_d=args.lr_d,
-        adversarial=not args.no_adversarial,
-        style_weight=args.style_weight,
-        region=args.region,
-        grad_clip=args.grad_clip or None,
-        mask_kinds=kinds,
-        patience=args.patience or None,
-        min_delta=args.min_delta,
-        seed=args.seed,
-        amp=args.amp,
-        amp_dtype=args.amp_dtype,
-        num_workers=args.num_workers,
-    )
+    config = training_config(spec.name, mask_kinds=kinds, seed=args.seed, **config_overrides(args))
     discriminator = build_discriminator(spec.name) if config.adversarial else None
     out_dir = Path(args.out) if args.out else runs_dir(spec.name)
     # The trained encoder weights live in the checkpoint: record only the options that shape the network.

@@ -1,4 +1,4 @@
-"""The three context encoders, their discriminators and the channel-wise FC layer.
+"""The three context encoders, Model 4 (a U-Net), their discriminators and the channel-wise FC layer.
 
 ========  ========================  ====================  ==========  ==================
 Name      Generator                 Discriminator         Image side  Holes
@@ -6,6 +6,7 @@ Name      Generator                 Discriminator         Image side  Holes
 center    CenterContextEncoder      GlobalDiscriminator   128         the 64x64 centre
 masked    MaskedContextEncoder      PatchDiscriminator    224         any (mask is input)
 alexnet   AlexNetContextEncoder     PatchDiscriminator    224         any
+unet      UNetInpainter             PatchDiscriminator    128 (x16)   any (mask is input)
 ========  ========================  ====================  ==========  ==================
 
 Every generator is called as ``model(image, mask)`` with images in ``[0, 1]`` and
@@ -24,6 +25,7 @@ from inpaintlib.models.center import CenterContextEncoder
 from inpaintlib.models.discriminators import GlobalDiscriminator, PatchDiscriminator
 from inpaintlib.models.layers import ChannelWiseFC
 from inpaintlib.models.masked import MaskedContextEncoder
+from inpaintlib.models.unet import GatedConv2d, UNetInpainter
 from inpaintlib.models.registry import (
     MODEL_NAMES,
     MODEL_SPECS,
@@ -31,6 +33,7 @@ from inpaintlib.models.registry import (
     build_discriminator,
     build_model,
     model_spec,
+    training_config,
 )
 from inpaintlib.models.summary import ModelSummary, SummaryRow, summary
 
@@ -38,6 +41,7 @@ __all__ = [
     "AlexNetContextEncoder",
     "CenterContextEncoder",
     "ChannelWiseFC",
+    "GatedConv2d",
     "GlobalDiscriminator",
     "InpaintingModel",
     "MODEL_NAMES",
@@ -48,6 +52,7 @@ __all__ = [
     "PatchDiscriminator",
     "PretrainedWeightsWarning",
     "SummaryRow",
+    "UNetInpainter",
     "alexnet_cache_path",
     "build_discriminator",
     "build_model",
@@ -56,4 +61,5 @@ __all__ = [
     "load_alexnet_features",
     "model_spec",
     "summary",
+    "training_config",
 ]

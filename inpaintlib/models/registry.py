@@ -1,8 +1,11 @@
-"""Names, defaults and builders for the three models and their discriminators."""
+"""Names, defaults and builders for the four models and their discriminators.
+
+Taught in notebooks 03-07 (each model's own notebook).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from torch import nn
 
@@ -11,8 +14,17 @@ from inpaintlib.models.base import InpaintingModel
 from inpaintlib.models.center import CenterContextEncoder
 from inpaintlib.models.discriminators import GlobalDiscriminator, PatchDiscriminator
 from inpaintlib.models.masked import MaskedContextEncoder
+from inpaintlib.models.unet import UNetInpainter
 
-__all__ = ["MODEL_NAMES", "MODEL_SPECS", "ModelSpec", "build_discriminator", "build_model", "model_spec"]
+__all__ = [
+    "MODEL_NAMES",
+    "MODEL_SPECS",
+    "ModelSpec",
+    "build_discriminator",
+    "build_model",
+    "model_spec",
+    "training_config",
+]
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,9 @@ class ModelSpec:
         The image side the model works on.
     mask_kinds : tuple of str
         The mask kinds it is trained and evaluated with by default.
+    recipe : dict
+        Training settings that differ from :class:`~inpaintlib.train.TrainConfig`'s defaults (the
+        course report's recipe) for this model; :func:`training_config` applies them.
     """
 
     name: str
@@ -41,6 +56,7 @@ class ModelSpec:
     discriminator: type
     image_size: int
     mask_kinds: tuple[str, ...]
+    recipe: dict = field(default_factory=dict)
 
 
 #: The three models, in the workbook's order.
@@ -64,14 +80,25 @@ MODEL_SPECS: dict[str, ModelSpec] = {
         224,
         ("blocks", "free_form", "center"),
     ),
+    "unet": ModelSpec(
+        "unet",
+        "Model 4: mask-aware U-Net",
+        UNetInpainter,
+        PatchDiscriminator,
+        128,
+        ("blocks", "free_form", "center"),
+        # No discriminator, L1 + L2 in the hole, Adam with the usual betas: the recipe that gives
+        # the best PSNR per CPU minute (notebook 07 compares it with the adversarial variant).
+        recipe={"adversarial": False, "rec_weight": 1.0, "rec_norm": "l1+l2", "lr_g": 1e-3, "betas_g": (0.9, 0.999)},
+    ),
 }
-#: Valid model names (aliases "model1", "model2", "model3" are accepted too).
+#: Valid model names (aliases "model1" .. "model4" are accepted too).
 MODEL_NAMES: tuple[str, ...] = tuple(MODEL_SPECS)
-_ALIASES = {"model1": "center", "model2": "masked", "model3": "alexnet", "1": "center", "2": "masked", "3": "alexnet"}
+_ALIASES = {f"{prefix}{number}": name for number, name in enumerate(MODEL_NAMES, 1) for prefix in ("model", "")}
 
 
 def model_spec(name: str) -> ModelSpec:
-    """Return the :class:`ModelSpec` of ``name`` ("center", "masked", "alexnet" or "model1".."model3").
+    """Return the :class:`ModelSpec` of ``name`` ("center", "masked", "alexnet", "unet" or "model1".."model4").
 
     Raises
     ------
@@ -81,13 +108,13 @@ def model_spec(name: str) -> ModelSpec:
     key = str(name).strip().lower()
     key = _ALIASES.get(key, key)
     if key not in MODEL_SPECS:
-        valid = ", ".join(repr(n) for n in (*MODEL_NAMES, "model1", "model2", "model3"))
+        valid = ", ".join(repr(n) for n in (*MODEL_NAMES, *(f"model{i}" for i in range(1, len(MODEL_NAMES) + 1))))
         raise ValueError(f"unknown model name {name!r}; valid names: {valid}")
     return MODEL_SPECS[key]
 
 
 def build_model(name: str, **options) -> InpaintingModel:
-    """Return a new generator: ``"center"`` (Model 1), ``"masked"`` (Model 2) or ``"alexnet"`` (Model 3).
+    """Return a new generator: ``"center"`` (Model 1), ``"masked"`` (2), ``"alexnet"`` (3) or ``"unet"`` (4).
 
     ``options`` go to the model's constructor (e.g. ``weights=None, freeze_encoder=True`` for
     ``"alexnet"``).
@@ -98,3 +125,16 @@ def build_model(name: str, **options) -> InpaintingModel:
 def build_discriminator(name: str, **options) -> nn.Module:
     """Return a new discriminator for model ``name`` (Global for "center", Patch for the others)."""
     return model_spec(name).discriminator(**options)
+
+
+def training_config(name: str, **overrides):
+    """Return the :class:`~inpaintlib.train.TrainConfig` for model ``name``: its recipe, then ``overrides``.
+
+    Examples
+    --------
+    >>> training_config("unet", epochs=3).adversarial
+    False
+    """
+    from inpaintlib.train import TrainConfig
+
+    return TrainConfig(**{**model_spec(name).recipe, **overrides})
