@@ -30,14 +30,16 @@ per-pixel loops.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
+from inpaintlib.data.images import check_pixel_budget, open_image
 from inpaintlib.runtime import make_generator
 
 __all__ = [
@@ -63,6 +65,15 @@ MAX_REDRAWS = 200
 
 #: Block masks are built this many at a time, to keep the working memory small.
 _BLOCK_CHUNK = 64
+
+#: Upper bounds of the drawing options: more would only hang or exhaust memory. A mask's pixels
+#: are bounded by the decode budget, :data:`inpaintlib.data.images.MAX_PIXELS`.
+MAX_BLOCKS = 1000
+MAX_STROKES = 100
+MAX_VERTICES = 1000
+
+#: :func:`load_mask`'s default threshold: a pixel brighter than this fraction of white is missing.
+MASK_THRESHOLD = 0.5
 
 Size = int | tuple[int, int]
 IntRange = int | tuple[int, int]
@@ -91,11 +102,12 @@ def _image_size(size: Size, name: str = "size") -> tuple[int, int]:
         raise ValueError(f"{name} must be an int or a pair of ints (H, W), got {size!r}")
     if height <= 0 or width <= 0:
         raise ValueError(f"{name} must be positive, got {size!r}")
+    check_pixel_budget(height, width, f"{name}={size!r}")
     return height, width
 
 
-def _int_range(value: IntRange, name: str, minimum: int) -> tuple[int, int]:
-    """Return an inclusive ``(low, high)`` pair of ints, each at least ``minimum``."""
+def _int_range(value: IntRange, name: str, minimum: int, maximum: int | None = None) -> tuple[int, int]:
+    """Return an inclusive ``(low, high)`` pair of ints, each at least ``minimum`` (and at most ``maximum``)."""
     if _is_int(value):
         low = high = int(value)
     elif isinstance(value, Sequence) and len(value) == 2 and all(_is_int(v) for v in value):
@@ -106,6 +118,8 @@ def _int_range(value: IntRange, name: str, minimum: int) -> tuple[int, int]:
         raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
     if low > high:
         raise ValueError(f"{name} must be given as (min, max) with min <= max, got {value!r}")
+    if maximum is not None and high > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value!r}")
     return low, high
 
 
@@ -217,6 +231,11 @@ def center_block(
     height, width = _image_size(size)
     if hole is None:
         hole_h, hole_w = height // 2, width // 2
+        if hole_h == 0 or hole_w == 0:
+            raise ValueError(
+                f"size={size!r} is too small for the default hole (half the image, 0 px): "
+                "give a size of at least 2 or a hole"
+            )
     else:
         hole_h, hole_w = _image_size(hole, "hole")
     if hole_h > height or hole_w > width:
@@ -299,7 +318,7 @@ def random_blocks(
         Image size.
     count : int or (int, int)
         Number of blocks per mask, drawn uniformly from the inclusive range.
-        The report used 5 to 9.
+        The report used 5 to 9; at most :data:`MAX_BLOCKS`.
     block_size : int or (int, int), optional
         Side of each block in pixels, drawn per block from the inclusive range.
         Defaults to the report's 40 px at 224 px scaled to ``size``
@@ -318,7 +337,7 @@ def random_blocks(
         float32 mask(s), 1 inside the blocks.
     """
     height, width = _image_size(size)
-    counts = _int_range(count, "count", 1)
+    counts = _int_range(count, "count", 1, MAX_BLOCKS)
     if block_size is None:
         block_size = default_block_size((height, width))
     sides = _int_range(block_size, "block_size", 1)
@@ -441,9 +460,9 @@ def free_form(
     size : int or (int, int)
         Image size.
     strokes : int or (int, int)
-        Strokes per mask (inclusive range).
+        Strokes per mask (inclusive range), at most :data:`MAX_STROKES`.
     vertices : int or (int, int)
-        Segments per stroke (inclusive range); DeepFill v2 uses 4 to 12.
+        Segments per stroke (inclusive range); DeepFill v2 uses 4 to 12. At most :data:`MAX_VERTICES`.
     max_angle : float
         Largest turn between two segments, in radians (0 gives straight strokes).
     length : float or (float, float), optional
@@ -451,7 +470,7 @@ def free_form(
         ``side = min(H, W)`` (8 to 25.6 px at 128).
     width : int or (int, int), optional
         Brush width in pixels; defaults to ``(side / 24, side / 8)`` rounded
-        (5 to 16 px at 128).
+        (5 to 16 px at 128). At most the image's longer side.
     coverage : (float, float)
         Bounds on the fraction of missing pixels; masks outside them are redrawn.
         The default drops nearly empty masks and masks hiding most of the image.
@@ -466,12 +485,14 @@ def free_form(
         float32 mask(s), 1 under the strokes.
     """
     height, width_px = _image_size(size)
-    stroke_range = _int_range(strokes, "strokes", 1)
-    vertex_range = _int_range(vertices, "vertices", 1)
+    stroke_range = _int_range(strokes, "strokes", 1, MAX_STROKES)
+    vertex_range = _int_range(vertices, "vertices", 1, MAX_VERTICES)
     if not _is_number(max_angle) or not math.isfinite(max_angle) or max_angle < 0:
         raise ValueError(f"max_angle must be a non-negative number of radians, got {max_angle!r}")
     lengths = _float_range(_default_lengths(height, width_px) if length is None else length, "length", 0.0)
-    widths = _int_range(_default_widths(height, width_px) if width is None else width, "width", 1)
+    widths = _int_range(
+        _default_widths(height, width_px) if width is None else width, "width", 1, max(height, width_px)
+    )
     bounds = _coverage_range(coverage)
     n = _batch_count(batch)
     generator = make_generator(seed)
@@ -487,25 +508,42 @@ def free_form(
 # --------------------------------------------------------------------------- files
 
 
-def _mask_values(image: Image.Image) -> np.ndarray:
-    """Return a bool array, True where the image is brighter than half its range."""
+def _mask_levels(image: Image.Image) -> tuple[np.ndarray, int | float]:
+    """Return one channel of mask brightness and its full-scale value, without a float RGBA copy.
+
+    Colour, grey and palette images become 8-bit luminance; with transparency, luminance times
+    alpha (composited over black, so strokes painted on a transparent layer count as holes).
+    """
     mode = image.mode
     if mode.startswith("I;16") or mode == "I":
-        values = np.asarray(image, dtype=np.float64)
-        return values > 65535 / 2
+        return np.asarray(image), 65535
     if mode == "F":
-        return np.asarray(image, dtype=np.float64) > 0.5
+        return np.asarray(image), 1.0
     if mode == "1":
-        return np.asarray(image, dtype=bool)
-    # Colour, grey, palette, with or without alpha: luminance composited over black,
-    # so strokes painted on a transparent layer count as holes.
-    rgba = np.asarray(image.convert("RGBA"), dtype=np.float64)
-    luminance = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])
-    return luminance * (rgba[..., 3] / 255.0) > 255 / 2
+        return np.asarray(image, dtype=np.uint8), 1
+    if mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info:
+        pair = np.asarray(image.convert("LA"))
+        return pair[..., 0].astype(np.uint16) * pair[..., 1], 255 * 255
+    return np.asarray(image.convert("L")), 255
 
 
-def load_mask(path: str | Path, size: Size | None = None, invert: bool = False) -> torch.Tensor:
-    """Read a mask from an image file: bright pixels (above half range) are missing.
+def _resize_holes(holes: np.ndarray, target: tuple[int, int]) -> np.ndarray:
+    """Resize a bool mask to ``target`` ``(H, W)`` with nearest-neighbour sampling."""
+    resized = Image.fromarray(holes.astype(np.uint8) * 255).resize((target[1], target[0]), Image.Resampling.NEAREST)
+    return np.asarray(resized) > 127
+
+
+def load_mask(
+    path: str | Path,
+    size: Size | None = None,
+    invert: bool = False,
+    threshold: float = MASK_THRESHOLD,
+) -> torch.Tensor:
+    """Read a mask from an image file: pixels brighter than ``threshold`` (half range) are missing.
+
+    The file is decoded as one channel, within the decode budget
+    (:data:`inpaintlib.data.images.MAX_PIXELS`), and turned upright by its EXIF orientation as
+    photos are (see :func:`inpaintlib.data.to_rgb`).
 
     Parameters
     ----------
@@ -518,38 +556,67 @@ def load_mask(path: str | Path, size: Size | None = None, invert: bool = False) 
         binary. ``None`` keeps the file's size.
     invert : bool
         Set when the file marks missing pixels in black instead of white.
+    threshold : float
+        The brightness, as a fraction of white in ``(0, 1)``, above which a pixel is missing.
 
     Returns
     -------
     torch.Tensor
         float32 ``(H, W)`` mask, 1 = missing.
 
+    Warns
+    -----
+    UserWarning
+        When the mask is not binary (grey or anti-aliased pixels, whose side depends on
+        ``threshold``; the warning names the file and the threshold), and when it marks every
+        pixel missing.
+
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is not a readable image, or ``size`` is not a valid size.
+        If the file is not a readable image, is larger than the decode budget, or ``size`` or
+        ``threshold`` is not valid.
     """
     path = Path(path)
     target = None if size is None else _image_size(size)
+    if not _is_number(threshold) or not 0.0 < float(threshold) < 1.0:
+        raise ValueError(f"threshold must be a fraction of white between 0 and 1 (exclusive), got {threshold!r}")
     if not path.exists():
         raise FileNotFoundError(f"mask file not found: {path}")
     if not path.is_file():
         raise ValueError(f"path={str(path)!r} is not a file")
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:
             image.load()
-            holes = _mask_values(image)
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+            levels, full = _mask_levels(ImageOps.exif_transpose(image))
+    except (UnidentifiedImageError, SyntaxError) as error:
         raise ValueError(f"path={str(path)!r} is not a readable image file ({error})") from error
+    except OSError as error:
+        if isinstance(error, ValueError):  # too large: the message names the file
+            raise
+        raise ValueError(f"path={str(path)!r} is not a readable image file ({error})") from error
+    holes = levels > float(threshold) * full
+    grey = int(np.count_nonzero((levels > 0) & (levels < full)))
+    del levels
+    if grey:
+        warnings.warn(
+            f"mask {path} is not binary: {grey / holes.size:.1%} of its pixels are grey; those brighter than "
+            f"{float(threshold):.0%} of white count as missing (choose another threshold with threshold= "
+            "or --mask-threshold)",
+            stacklevel=2,
+        )
     if invert:
         holes = ~holes
-    if target is not None and holes.shape != target:
-        resized = Image.fromarray(holes.astype(np.uint8) * 255).resize(
-            (target[1], target[0]), Image.Resampling.NEAREST
+    if holes.all():
+        warnings.warn(
+            f"mask {path} marks every pixel as missing: the whole image will be filled"
+            + ("" if invert else " (use invert if black marks the missing pixels)"),
+            stacklevel=2,
         )
-        holes = np.asarray(resized) > 127
+    if target is not None and holes.shape != target:
+        holes = _resize_holes(holes, target)
     return torch.from_numpy(holes.astype(np.float32))
 
 

@@ -26,6 +26,7 @@ from torchvision.transforms.v2 import functional as TF
 from tqdm.auto import tqdm
 
 from ._seeding import as_int_seed, item_seed
+from .images import open_image
 
 #: Names accepted by ``policy``.
 POLICIES = ("autoaugment", "randaugment", "trivialaugment")
@@ -209,7 +210,7 @@ class AmplifiedDataset(Dataset):
             return self.base[base_index]
         path = self._cache_path(base_index, view) if self.cache_dir is not None else None
         if path is not None and path.exists():
-            with Image.open(path) as cached:
+            with open_image(path) as cached:
                 return TF.to_dtype(TF.pil_to_tensor(cached.convert("RGB")), torch.float32, scale=True)
         image = augment_view(self.base[base_index], self.transform, item_seed(self.seed, base_index, view))
         if path is not None:

@@ -6,11 +6,19 @@ Files are read from disk one item at a time, so memory does not grow with the nu
 Bad files never stop an epoch. When a dataset is built, each file's header is read (and, for a JPEG
 or PNG whose end-of-file marker is missing, the whole file is decoded); the files that fail are left
 out with ONE warning that lists them. A file that still fails later, at load time, is skipped in
-favour of the next image and recorded in ``dataset.bad_files``.
+favour of the next image and recorded in ``dataset.bad_files`` (:meth:`ImageFolderDataset.item` raises
+instead, for callers such as the evaluation that must not use another image in its place).
+
+Every image and mask file the library decodes is opened with :func:`open_image`, which refuses a file
+of more than :data:`MAX_PIXELS` pixels (40 megapixels unless the ``INPAINTLIB_MAX_PIXELS`` environment
+variable says otherwise) before decoding it, with a message naming the file: a small compressed file
+can otherwise unpack into gigabytes. PIL's own limit (about 89 megapixels, an error only at twice
+that) is far higher.
 """
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import os
 import warnings
@@ -38,8 +46,86 @@ _SIXTEEN_BIT_MODES = {"I;16", "I;16L", "I;16B", "I;16N"}
 _TAIL_BYTES = 1024
 
 
+def _max_pixels_from_environment(default: int = 40_000_000) -> int:
+    text = os.environ.get("INPAINTLIB_MAX_PIXELS", "").strip().replace("_", "")
+    if not text:
+        return default
+    try:
+        value = int(float(text))
+    except ValueError:
+        warnings.warn(f"INPAINTLIB_MAX_PIXELS={text!r} is not a number; using {default}", stacklevel=2)
+        return default
+    return value if value > 0 else default
+
+
+#: The decode budget: the most pixels (width x height) any image or mask file may have. Set the
+#: ``INPAINTLIB_MAX_PIXELS`` environment variable before importing inpaintlib, or assign
+#: ``inpaintlib.data.images.MAX_PIXELS``, to change it.
+MAX_PIXELS: int = _max_pixels_from_environment()
+
+
 class UnreadableImageWarning(UserWarning):
     """Warned (once per dataset) when image files cannot be read and are skipped."""
+
+
+class ImageTooLargeError(OSError, ValueError):
+    """An image file with more pixels than :data:`MAX_PIXELS` (the decode budget); names the file."""
+
+
+class UnreadableImageError(OSError, ValueError):
+    """An image file that cannot be decoded (raised by :meth:`ImageFolderDataset.item`); names the file."""
+
+
+def check_pixel_budget(height: int, width: int, what: str, limit: int | None = None) -> None:
+    """Raise :class:`ImageTooLargeError` when ``height x width`` exceeds the decode budget.
+
+    Parameters
+    ----------
+    height, width : int
+        The size in pixels.
+    what : str
+        What is that large (a file name, ``"size=(...)"``), for the message.
+    limit : int, optional
+        The budget; :data:`MAX_PIXELS` when ``None``.
+    """
+    limit = MAX_PIXELS if limit is None else int(limit)
+    if int(height) * int(width) > limit:
+        raise ImageTooLargeError(
+            f"{what} is {width}x{height} ({int(height) * int(width) / 1e6:.1f} megapixels), more than the "
+            f"decode limit of {limit / 1e6:.1f} megapixels; downscale it or raise INPAINTLIB_MAX_PIXELS"
+        )
+
+
+@contextlib.contextmanager
+def open_image(path: str | os.PathLike):
+    """Open an image file with PIL after checking its size against the decode budget.
+
+    The header is read, the pixel count compared with :data:`MAX_PIXELS`, and only then may the
+    caller decode it. PIL's decompression-bomb warning and error are replaced by one
+    :class:`ImageTooLargeError` naming the file.
+
+    Raises
+    ------
+    ImageTooLargeError
+        If the image has more than :data:`MAX_PIXELS` pixels.
+    OSError
+        If the file is missing or not an image (PIL's :class:`~PIL.UnidentifiedImageError`).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(path)
+        except Image.DecompressionBombError as error:
+            raise ImageTooLargeError(
+                f"{path} is larger than the decode limit of {MAX_PIXELS / 1e6:.1f} megapixels ({error}); "
+                "downscale it"
+            ) from error
+    with image:
+        width, height = image.size
+        check_pixel_budget(height, width, str(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield image
 
 
 def is_image_file(path: str | os.PathLike) -> bool:
@@ -132,9 +218,10 @@ def read_rgb(path: str | os.PathLike, min_size: int | None = None) -> Image.Imag
     Raises
     ------
     OSError
-        If the file is missing, not an image, or truncated.
+        If the file is missing, not an image, or truncated; :class:`ImageTooLargeError` (also a
+        :class:`ValueError`) if it has more pixels than :data:`MAX_PIXELS`.
     """
-    with Image.open(path) as image:
+    with open_image(path) as image:
         if min_size is not None and image.format == "JPEG":
             image.draft(None, (min_size, min_size))
         image.load()
@@ -223,7 +310,7 @@ def check_image(path: str | os.PathLike, verify: str = "quick") -> str | None:
     if verify == "none":
         return None
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:
             decode = verify == "full" or not _has_end_marker(path, image.format)
             if decode:
                 image.load()
@@ -358,10 +445,7 @@ class ImageFolderDataset(Dataset):
 
     def __getitem__(self, index: int) -> torch.Tensor:
         count = len(self.paths)
-        index = operator.index(index)
-        if not -count <= index < count:
-            raise IndexError(f"index {index} is out of range for {count} images")
-        index %= count
+        index = self._position(index)
         for attempt in range(count):
             position = (index + attempt) % count
             path = self.paths[position]
@@ -372,13 +456,42 @@ class ImageFolderDataset(Dataset):
             except Exception as error:  # one bad file must not end the epoch
                 self._mark_bad(path, error)
                 continue
-            generator = item_generator(self.seed, self.epoch, index) if self.crop == "random" else None
-            image = resize_and_crop(image, self.size, crop=self.crop, resize=self.resize, generator=generator)
-            tensor = pil_to_float(image)
-            if generator is not None and torch.rand((), generator=generator) < 0.5:
-                tensor = tensor.flip(-1)
-            return tensor
+            return self._finish(image, index)
         raise RuntimeError(f"none of the {count} images can be read:\n{_format_bad_files(self.bad_files)}")
+
+    def item(self, index: int) -> torch.Tensor:
+        """Return image ``index`` like ``dataset[index]``, but never another image in its place.
+
+        Raises
+        ------
+        UnreadableImageError
+            If that file cannot be decoded (it is also recorded in :attr:`bad_files`).
+        """
+        index = self._position(index)
+        path = self.paths[index]
+        if path in self.bad_files:
+            raise UnreadableImageError(f"{path}: {self.bad_files[path]}")
+        try:
+            image = read_rgb(path, min_size=self.resize or self.size)
+        except Exception as error:
+            self.bad_files[path] = f"{type(error).__name__}: {error}"
+            raise UnreadableImageError(f"{path}: {self.bad_files[path]}") from error
+        return self._finish(image, index)
+
+    def _position(self, index: int) -> int:
+        count = len(self.paths)
+        index = operator.index(index)
+        if not -count <= index < count:
+            raise IndexError(f"index {index} is out of range for {count} images")
+        return index % count
+
+    def _finish(self, image: Image.Image, index: int) -> torch.Tensor:
+        generator = item_generator(self.seed, self.epoch, index) if self.crop == "random" else None
+        image = resize_and_crop(image, self.size, crop=self.crop, resize=self.resize, generator=generator)
+        tensor = pil_to_float(image)
+        if generator is not None and torch.rand((), generator=generator) < 0.5:
+            tensor = tensor.flip(-1)
+        return tensor
 
     def _mark_bad(self, path: Path, error: Exception) -> None:
         self.bad_files[path] = f"{type(error).__name__}: {error}"
