@@ -16,11 +16,19 @@ A checkpoint is one file holding a dict of tensors and plain Python values only:
   and plain containers, so a checkpoint can never run code. A file that is corrupted,
   truncated, holds other objects, or is a plain ``state_dict`` from elsewhere gives a
   :class:`CheckpointError` (a :class:`ValueError`) naming the file.
+* **Checked**: every checkpoint carries a ``"checksum"`` entry, the SHA-256 of all its entries
+  (each tensor's type, shape and bytes; every other value's type and value). A file whose
+  contents no longer match it (a flipped bit, an edited entry) is refused, as is one whose
+  ``generator`` entry is not a state dict of tensors, or whose network weights hold NaN or
+  infinite values (the run diverged). Files written before checksums existed still load.
+* **Temporary files** left by a killed write (``.last.pt.*.tmp``) are removed by
+  :func:`remove_temporaries`, which the trainer calls when it starts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
 import tempfile
@@ -43,6 +51,10 @@ REQUIRED = ("format", "version", "model_name", "model_options", "image_size", "g
 
 BEST = "best.pt"
 LAST = "last.pt"
+#: The entry holding the SHA-256 of every other entry (see :func:`checkpoint_checksum`).
+CHECKSUM = "checksum"
+#: The entries whose tensors are network weights, checked for NaN and infinite values on loading.
+WEIGHTS = ("generator", "discriminator")
 
 
 def _current_umask() -> int:
@@ -81,8 +93,90 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb"):
         raise
 
 
+def remove_temporaries(folder: str | os.PathLike, names) -> list[Path]:
+    """Delete the temporary files :func:`atomic_write` left in ``folder`` for ``names`` when a write was killed.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder the files are written into.
+    names : iterable of str
+        The final file names (``"last.pt"``, ``"history.json"``, ...); their temporaries are
+        ``.<name>.<random>.tmp``.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    folder = Path(folder)
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for name in names:
+        for temporary in folder.glob(f".{name}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+                removed.append(temporary)
+    return removed
+
+
 class CheckpointError(ValueError):
     """A file that is not a usable inpaintlib checkpoint (corrupted, truncated, foreign or unsafe)."""
+
+
+def _feed(digest, value: Any) -> None:
+    """Add ``value`` (tensors and plain values, nested) to a hash, in a layout independent of memory strides."""
+    if isinstance(value, torch.Tensor):
+        tensor = value.detach().cpu().contiguous()
+        digest.update(f"T{tensor.dtype}{tuple(tensor.shape)}:".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy())
+    elif isinstance(value, Mapping):
+        digest.update(f"D{len(value)}:".encode())
+        for key, item in value.items():
+            digest.update(f"{type(key).__name__}:{key!r}=".encode())
+            _feed(digest, item)
+    elif isinstance(value, (list, tuple)):
+        digest.update(f"L{len(value)}:".encode())
+        for item in value:
+            _feed(digest, item)
+    else:
+        digest.update(f"{type(value).__name__}:{value!r};".encode())
+
+
+def checkpoint_checksum(checkpoint: Mapping) -> str:
+    """Return the SHA-256 (hex) of every entry of ``checkpoint`` except ``"checksum"`` itself."""
+    digest = hashlib.sha256()
+    _feed(digest, {key: value for key, value in checkpoint.items() if key != CHECKSUM})
+    return digest.hexdigest()
+
+
+def _check_contents(checkpoint: Mapping, path: Path) -> None:
+    """Raise :class:`CheckpointError` for a checksum mismatch, a malformed state dict or non-finite weights."""
+    stored = checkpoint.get(CHECKSUM)
+    if stored is not None and stored != checkpoint_checksum(checkpoint):
+        raise CheckpointError(
+            f"{path} fails its checksum: the file changed after it was written (corrupted or edited); "
+            "use another checkpoint or train again"
+        )
+    for entry in WEIGHTS:
+        state = checkpoint.get(entry)
+        if state is None and entry != "generator":
+            continue
+        if not isinstance(state, Mapping) or not all(
+            isinstance(key, str) and isinstance(item, torch.Tensor) for key, item in state.items()
+        ):
+            kind = type(state).__name__ if not isinstance(state, Mapping) else "dict holding other values"
+            raise CheckpointError(
+                f"{path}: its {entry!r} entry is a {kind}, not a state dict of tensors; "
+                "use a best.pt or last.pt written by inpaintlib's trainer"
+            )
+        for name, tensor in state.items():
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+                raise CheckpointError(
+                    f"{path} holds NaN or infinite weights ({entry}.{name}): the run it comes from diverged; "
+                    "use an earlier checkpoint or train again with a lower learning rate"
+                )
 
 def _check_plain(value: Any, where: str) -> None:
     """Raise :class:`TypeError` unless ``value`` holds only tensors and plain Python values."""
@@ -130,6 +224,7 @@ def save_checkpoint(path: str | os.PathLike, **parts: Any) -> Path:
         _check_plain(checkpoint, "checkpoint")
     except TypeError as error:
         raise ValueError(str(error)) from error
+    checkpoint[CHECKSUM] = checkpoint_checksum(checkpoint)
     with atomic_write(path, "wb") as stream:
         torch.save(checkpoint, stream)
     return path
@@ -164,8 +259,9 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     FileNotFoundError
         If ``path`` does not exist.
     CheckpointError
-        (a :class:`ValueError`) if the file is corrupted or truncated, holds objects other than
-        tensors and plain values, or is not an inpaintlib checkpoint (e.g. a bare ``state_dict``).
+        (a :class:`ValueError`) if the file is corrupted or truncated, fails its checksum, holds
+        objects other than tensors and plain values, is not an inpaintlib checkpoint (e.g. a bare
+        ``state_dict``), or holds NaN or infinite network weights.
     """
     path = Path(path)
     if not path.exists():
@@ -203,6 +299,7 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     missing = [name for name in REQUIRED if name not in checkpoint]
     if missing:
         raise CheckpointError(f"{path} is missing the checkpoint entries {missing}")
+    _check_contents(checkpoint, path)
     return checkpoint
 
 
@@ -229,7 +326,7 @@ def build_generator(checkpoint: Mapping, device: str | torch.device = "cpu", pat
         raise CheckpointError(f"{path} names model {name!r}, which cannot be rebuilt: {error}") from error
     try:
         model.load_state_dict(checkpoint["generator"])
-    except RuntimeError as error:
+    except (RuntimeError, TypeError, AttributeError) as error:
         raise CheckpointError(f"{path}: the generator weights do not fit model {name!r}: {error}") from error
     return model.to(resolve_device(device))
 
