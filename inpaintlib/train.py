@@ -35,6 +35,7 @@ import hashlib
 import math
 import os
 import random
+import shutil
 import signal
 import threading
 import time
@@ -50,9 +51,17 @@ from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler
 from torch.utils.data.distributed import DistributedSampler
 
-from inpaintlib.checkpoints import BEST, LAST, load_checkpoint, save_checkpoint
+from inpaintlib.checkpoints import (
+    BEST,
+    LAST,
+    CheckpointError,
+    atomic_write,
+    load_checkpoint,
+    remove_temporaries,
+    save_checkpoint,
+)
 from inpaintlib.data.loaders import set_epoch
-from inpaintlib.history import TERMS, History
+from inpaintlib.history import HISTORY_CSV, HISTORY_JSON, TERMS, History
 from inpaintlib.precision import AMP_DTYPES, AMP_MODES, autocast, choose_precision
 from inpaintlib.runtime import resolve_device, reuse_freed_memory, runs_dir
 
@@ -501,38 +510,66 @@ def _set_rng_state(state: Mapping, device: torch.device) -> None:
 # --------------------------------------------------------------------------- interrupts
 
 
+#: The signals that stop training cleanly: Ctrl-C, and SIGTERM (what a cluster scheduler or
+#: ``docker stop`` sends).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+
+
 class _InterruptGuard:
-    """Let the current training step finish when Ctrl-C arrives; a second Ctrl-C stops at once."""
+    """Let the current training step finish when Ctrl-C or SIGTERM arrives; a second one stops at once.
+
+    While a checkpoint is being written (inside :meth:`saving`), a second signal only takes
+    effect once the file is complete, so a stop never leaves a half-written checkpoint or an
+    error from the zip writer.
+    """
 
     def __init__(self, announce: bool = True) -> None:
         self.requested = False
         self.announce = announce
-        self._previous = None
-        self._installed = False
+        self._previous: dict = {}
+        self._saving = False
+        self._deferred = False
+
+    def _say(self, text: str) -> None:
+        if self.announce:
+            print(text, flush=True)
 
     def _handler(self, signum, frame):
-        if self.requested:
+        name = signal.Signals(signum).name
+        if not self.requested:
+            self.requested = True
+            self._say(f"\n{name}: finishing this step, then saving last.pt (send it again to stop at once)")
+        elif self._saving:
+            self._deferred = True
+            self._say(f"\n{name}: stopping as soon as the checkpoint being written is complete")
+        else:
             raise KeyboardInterrupt
-        self.requested = True
-        if self.announce:
-            print(
-                "\nInterrupted: finishing this step, then saving last.pt (press Ctrl-C again to stop at once)",
-                flush=True,
-            )
+
+    @contextlib.contextmanager
+    def saving(self):
+        """Hold back a stop until the files written in this block are complete."""
+        self._saving = True
+        try:
+            yield
+        finally:
+            self._saving = False
+        if self._deferred:
+            self._deferred = False
+            raise KeyboardInterrupt
 
     def __enter__(self) -> "_InterruptGuard":
         if threading.current_thread() is threading.main_thread():
-            try:
-                self._previous = signal.signal(signal.SIGINT, self._handler)
-                self._installed = True
-            except (ValueError, OSError):  # not allowed here (embedded interpreters)
-                self._installed = False
+            for number in STOP_SIGNALS:
+                try:
+                    self._previous[number] = signal.signal(number, self._handler)
+                except (ValueError, OSError):  # not allowed here (embedded interpreters)
+                    pass
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, self._previous)
-            self._installed = False
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
+        self._previous = {}
 
 
 class _StopTraining(Exception):
@@ -708,13 +745,17 @@ class Trainer:
         self.out_dir = Path(out_dir) if out_dir is not None else runs_dir(str(self.model_name))
         if self.dist.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
+            remove_temporaries(self.out_dir, (BEST, LAST, HISTORY_JSON, HISTORY_CSV))  # left by a killed run
         if resume:
-            path = self.out_dir / LAST if resume is True else Path(resume)
-            if path.exists() or resume is not True:
-                self.load_state(path)
+            found = self._resume_source() if resume is True else (Path(resume), None)
+            if found is not None:
+                path, checkpoint = found
+                self.load_state(path, checkpoint=checkpoint)
                 self.history.precision = precision  # this run's arithmetic, not the saved run's
+                if resume is True:
+                    self._repair_run(path)
             else:
-                self._note(f"resume=True but {path} does not exist yet: starting a new run")
+                self._note(f"resume=True but {self.last_path} does not exist yet: starting a new run")
 
     # ------------------------------------------------------------------ small helpers
 
@@ -782,8 +823,15 @@ class Trainer:
             return None
         return save_checkpoint(path, **self.checkpoint_parts())
 
-    def load_state(self, path: str | os.PathLike) -> None:
+    def load_state(self, path: str | os.PathLike, checkpoint: Mapping | None = None) -> None:
         """Continue from a checkpoint: weights, optimiser states, history, RNG states and position.
+
+        Parameters
+        ----------
+        path : str or Path
+            The checkpoint file.
+        checkpoint : dict, optional
+            Its entries, when already read with :func:`~inpaintlib.checkpoints.load_checkpoint`.
 
         Raises
         ------
@@ -792,7 +840,8 @@ class Trainer:
         ValueError
             If it is not an inpaintlib checkpoint or belongs to another model.
         """
-        checkpoint = load_checkpoint(path, map_location="cpu")
+        if checkpoint is None:
+            checkpoint = load_checkpoint(path, map_location="cpu")
         if checkpoint["model_name"] != str(self.model_name):
             raise ValueError(
                 f"{path} holds model {checkpoint['model_name']!r}, but this trainer trains {self.model_name!r}"
@@ -804,7 +853,7 @@ class Trainer:
             self.optimizer_g.load_state_dict(checkpoint["optimizer_g"])
             if self.optimizer_d is not None and checkpoint.get("optimizer_d") is not None:
                 self.optimizer_d.load_state_dict(checkpoint["optimizer_d"])
-        except (RuntimeError, ValueError, KeyError) as error:
+        except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
             raise ValueError(f"{path} does not fit this trainer's networks or optimisers: {error}") from error
         if checkpoint.get("scaler_g") and self.scaler_g.is_enabled():
             self.scaler_g.load_state_dict(checkpoint["scaler_g"])
@@ -828,6 +877,67 @@ class Trainer:
         if rng and int(checkpoint.get("world_size", 1)) == self.dist.world_size and self.dist.is_main:
             _set_rng_state(rng, self.device)
         self.generator.train()
+
+    def _resume_source(self) -> tuple[Path, dict] | None:
+        """Return the newer of ``last.pt`` and ``best.pt`` (by epoch and step) with its entries, or ``None``.
+
+        ``best.pt`` is written before ``last.pt``, so a run killed between the two continues from
+        ``best.pt``, which is then the newer one. An unreadable ``best.pt`` is passed over (the
+        repair rewrites or forgets it); an unreadable ``last.pt`` is an error.
+        """
+        found = []
+        for path in (self.last_path, self.best_path):
+            if not path.exists():
+                continue
+            try:
+                checkpoint = load_checkpoint(path, map_location="cpu")
+            except CheckpointError as error:
+                if path == self.last_path:
+                    raise CheckpointError(f"{error} (move it away to resume from {self.best_path.name})") from error
+                self._note(f"{path} cannot be used ({error})")
+                continue
+            found.append(((int(checkpoint.get("epoch") or 0), int(checkpoint.get("step") or 0)), path, checkpoint))
+        if not found:
+            return None
+        _, path, checkpoint = max(found, key=lambda item: item[0])  # ties keep last.pt
+        self._best_on_disk = next((c.get("epoch") for _, p, c in found if p == self.best_path), None)
+        return path, checkpoint
+
+    def _copy_checkpoint(self, source: Path, target: Path) -> None:
+        with open(source, "rb") as stream, atomic_write(target, "wb") as copy:
+            shutil.copyfileobj(stream, copy)
+
+    def _repair_run(self, source: Path) -> None:
+        """Make ``last.pt``, ``best.pt`` and the history agree after a resume from ``source`` (rank 0 writes).
+
+        The history in the resumed checkpoint is the record: ``last.pt`` is brought up to date when
+        ``best.pt`` was newer, ``best.pt`` is rewritten from the resumed checkpoint when that is the
+        best epoch's, and the history forgets a best epoch whose weights are gone.
+        """
+        if not self.dist.is_main:
+            return
+        history = self.history
+        on_disk = getattr(self, "_best_on_disk", None)
+        if source == self.best_path:
+            self._copy_checkpoint(self.best_path, self.last_path)
+        if history.best_epoch is not None and history.best_epoch != on_disk:
+            if self.epoch == history.best_epoch and self.step == 0:
+                self._copy_checkpoint(source, self.best_path)
+            else:
+                kept = on_disk if on_disk is not None and on_disk <= len(history) else None
+                self._note(
+                    f"{self.best_path} holds epoch {on_disk} but the history's best is epoch {history.best_epoch}, "
+                    f"whose weights are gone: the history now names epoch {kept} as the best"
+                )
+                history.best_epoch = kept
+                history.best_value = history.val(history.monitor)[kept - 1] if kept else None
+        try:
+            saved = History.load(self.out_dir)
+            current = saved.to_dict()["records"] == history.to_dict()["records"] and saved.best_epoch == history.best_epoch
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            current = False
+        if not current:
+            history.save(self.out_dir)
 
     # ------------------------------------------------------------------ data
 
@@ -1162,18 +1272,20 @@ class Trainer:
                         partial = self._train_epoch(epoch, deadline, guard, bar_factory)
                     except _StopTraining:
                         history.stop_reason = "time budget"
-                        self._save_everything(best=False)
+                        self._save_everything(best=False, guard=guard)
                         break
                     started = time.perf_counter()
                     train = self._averages(partial["sums"], partial["present"], partial["count"])
                     val = self.validate()
+                    measured = {f"validation {name}": value for name, value in val.items() if value is not None}
+                    self._finite_or_raise(list(measured), list(measured.values()), epoch + 1, self.step)
                     seconds = partial["seconds"] + time.perf_counter() - started
                     improved = history.append(train, val, seconds=seconds, steps=self.step)
                     self.epoch, self.step, self._partial = epoch + 1, 0, None
                     if self.val_data is not None and history.should_stop(self.config.patience):
                         history.stopped_early = True
                         history.stop_reason = "early stopping"
-                    self._save_everything(best=improved)
+                    self._save_everything(best=improved, guard=guard)
                     if epoch_bar is not None:
                         epoch_bar.update(1)
                         shown = {k: f"{v:.4g}" for k, v in val.items() if v is not None and k in ("total", "rec")}
@@ -1188,22 +1300,29 @@ class Trainer:
             except KeyboardInterrupt:
                 history.stop_reason = "interrupted"
                 if self.dist.is_main:
-                    save_checkpoint(self.last_path, **self.checkpoint_parts())
-                    history.save(self.out_dir)
+                    with guard.saving():
+                        save_checkpoint(self.last_path, **self.checkpoint_parts())
+                        history.save(self.out_dir)
                 raise
             finally:
                 if epoch_bar is not None:
                     epoch_bar.close()
         return history
 
-    def _save_everything(self, best: bool) -> None:
-        """Write ``last.pt`` (and ``best.pt``) and the history, from rank 0; every process waits."""
+    def _save_everything(self, best: bool, guard: _InterruptGuard | None = None) -> None:
+        """Write ``best.pt`` (when ``best``), then ``last.pt``, then the history, from rank 0; every process waits.
+
+        The best checkpoint goes first: a kill at any point leaves the previous files, or a
+        ``best.pt`` newer than ``last.pt`` or the history, from which a resume continues and
+        repairs the others. A stop signal during the writes waits until they are complete.
+        """
         if self.dist.is_main:
             parts = self.checkpoint_parts()
-            save_checkpoint(self.last_path, **parts)
-            if best:
-                save_checkpoint(self.best_path, **parts)
-            self.history.save(self.out_dir)
+            with guard.saving() if guard is not None else contextlib.nullcontext():
+                if best:
+                    save_checkpoint(self.best_path, **parts)
+                save_checkpoint(self.last_path, **parts)
+                self.history.save(self.out_dir)
         self.dist.barrier()
 
     def close(self) -> None:
