@@ -97,6 +97,11 @@ class TrainConfig:
         The generator's Adam betas.
     lr_d : float
         The discriminator's SGD learning rate.
+    lr_schedule : {"constant", "cosine"}
+        ``"cosine"`` lowers both learning rates along half a cosine, from their values at the start
+        of :meth:`Trainer.fit` to 2 % of them at its end: the end is the last epoch, or the end of
+        the time budget when ``fit`` has one (whichever comes first), so a budgeted run spends its
+        last minutes refining instead of jumping around.
     momentum_d : float
         The discriminator's SGD momentum (0 in the report).
     rec_weight, adv_weight, style_weight : float
@@ -169,6 +174,7 @@ class TrainConfig:
     lr_g: float = 6e-4
     betas_g: tuple[float, float] = (0.5, 0.999)
     lr_d: float = 1e-3
+    lr_schedule: str = "constant"
     momentum_d: float = 0.0
     rec_weight: float = 0.999
     adv_weight: float = 0.001
@@ -229,6 +235,8 @@ class TrainConfig:
 
         if self.rec_norm not in NORMS:
             raise ValueError(f"rec_norm must be one of {', '.join(NORMS)}, got {self.rec_norm!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.monitor not in ("rec", "total"):
             raise ValueError(f"monitor must be 'rec' or 'total', got {self.monitor!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)):
@@ -262,6 +270,12 @@ class TrainConfig:
         if "betas_g" in values:
             values["betas_g"] = tuple(values["betas_g"])
         return cls(**values)
+
+
+#: Valid values of ``TrainConfig.lr_schedule``.
+LR_SCHEDULES = ("constant", "cosine")
+#: The cosine schedule's last learning rate, as a fraction of the first.
+_COSINE_FLOOR = 0.02
 
 
 def _plain(value):
@@ -742,6 +756,7 @@ class Trainer:
         self.epoch = 0  # finished epochs
         self.step = 0  # finished steps in the current epoch
         self._partial: dict | None = None  # running sums of the current epoch
+        self._span: tuple | None = None  # (start, budget seconds, first epoch, last epoch) of fit, for the schedule
         self.out_dir = Path(out_dir) if out_dir is not None else runs_dir(str(self.model_name))
         if self.dist.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -987,6 +1002,20 @@ class Trainer:
 
         return self._loader(dataset, batches, collate, 0)
 
+    def _apply_lr_schedule(self, epoch: int, total_steps: int) -> None:
+        """Set both optimisers' learning rates for the next step (see ``TrainConfig.lr_schedule``)."""
+        if self.config.lr_schedule == "constant" or self._span is None:
+            return
+        started, budget, first_epoch, target = self._span
+        done = (epoch - first_epoch + self.step / max(total_steps, 1)) / max(target - first_epoch, 1)
+        if budget is not None:
+            done = max(done, (time.monotonic() - started) / budget)
+        factor = _COSINE_FLOOR + (1 - _COSINE_FLOOR) * 0.5 * (1 + math.cos(math.pi * min(done, 1.0)))
+        for optimizer, lr in ((self.optimizer_g, self.config.lr_g), (self.optimizer_d, self.config.lr_d)):
+            if optimizer is not None:
+                for group in optimizer.param_groups:
+                    group["lr"] = lr * factor
+
     def _step_masks(self, epoch: int, step: int, count: int) -> torch.Tensor:
         generator = torch.Generator().manual_seed(_mix(self.config.seed, "masks", epoch, self.dist.rank, step))
         return self.mask_sampler.sample(count, generator=generator)
@@ -1107,6 +1136,7 @@ class Trainer:
         bar = bar_factory(total=total_steps, initial=self.step, desc=f"epoch {epoch + 1}", leave=False)
         try:
             for images in loader:
+                self._apply_lr_schedule(epoch, total_steps)
                 masks = self._step_masks(epoch, self.step, images.shape[0])
                 terms = self.train_step(images, masks)  # moves both to the device, in the networks' layout
                 names = list(terms)
@@ -1251,6 +1281,8 @@ class Trainer:
         if max_minutes is not None and (not isinstance(max_minutes, (int, float)) or max_minutes <= 0):
             raise ValueError(f"max_minutes must be a positive number of minutes, got {max_minutes!r}")
         deadline = None if max_minutes is None else time.monotonic() + 60.0 * float(max_minutes)
+        budget = None if max_minutes is None else 60.0 * float(max_minutes)
+        self._span = (time.monotonic(), budget, self.epoch, target)
         history = self.history
         history.stop_reason = None
         if self.val_data is not None and history.should_stop(self.config.patience):

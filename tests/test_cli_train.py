@@ -86,7 +86,7 @@ def test_inpaint_keeps_size_and_known_pixels(trained, tmp_path, mode, capsys):
                  "--out", str(result_path), "--device", "cpu"])
     assert code == 0
     err = capsys.readouterr().err
-    assert "warning: the mask is 100x75 but the image is 200x150: resizing the mask" in err
+    assert "mask.png is 100x75 but the image is 200x150: resizing the mask" in err
     assert "UserWarning" not in err
     result = np.asarray(Image.open(result_path))
     assert result.shape == (150, 200, 3)

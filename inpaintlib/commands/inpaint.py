@@ -41,12 +41,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="a mask image (white = missing; resized to the image when sizes differ) or the word 'center'",
     )
     parser.add_argument("--out", required=True, metavar="OUT.png", help="where to write the result")
+    parser.add_argument(
+        "--overwrite", action="store_true",
+        help="replace --out when it exists (never the image, the mask or the checkpoint)",
+    )
     parser.add_argument("--invert-mask", action="store_true", help="the mask marks missing pixels in black")
+    parser.add_argument(
+        "--mask-threshold", type=float, default=0.5, metavar="T",
+        help="mask pixels brighter than this fraction of white are missing (default: 0.5)",
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     parser.set_defaults(func=run)
 
 
-def read_mask(mask: str, height: int, width: int, model_size: int, invert: bool = False) -> torch.Tensor:
+def read_mask(
+    mask: str, height: int, width: int, model_size: int, invert: bool = False, threshold: float = 0.5
+) -> torch.Tensor:
     """Return the ``(height, width)`` float mask (1 = missing) for ``mask`` (a file or ``"center"``)."""
     from inpaintlib.masks import center_block, load_mask
 
@@ -56,14 +66,14 @@ def read_mask(mask: str, height: int, width: int, model_size: int, invert: bool 
     path = Path(mask)
     if not path.exists():
         raise FileNotFoundError(f"mask file not found: {mask} (or use the word 'center')")
-    loaded = load_mask(path, invert=invert)
+    loaded = load_mask(path, invert=invert, threshold=threshold)
     if tuple(loaded.shape) != (height, width):
         warnings.warn(
-            f"the mask is {loaded.shape[1]}x{loaded.shape[0]} but the image is {width}x{height}: "
+            f"the mask {mask} is {loaded.shape[1]}x{loaded.shape[0]} but the image is {width}x{height}: "
             "resizing the mask (nearest neighbour)",
             stacklevel=2,
         )
-        loaded = load_mask(path, size=(height, width), invert=invert)
+        loaded = F.interpolate(loaded[None, None], size=(height, width), mode="nearest-exact")[0, 0]
     return loaded
 
 
@@ -98,6 +108,9 @@ def inpaint_image(model: torch.nn.Module, image: np.ndarray, mask: torch.Tensor,
         small_mask = (F.interpolate(mask[None, None].float(), size=(size, size), mode="area") > 0).float()
     with torch.no_grad():
         prediction = model(small.clamp(0, 1).to(device), small_mask.to(device)).float().cpu()
+    if not bool(torch.isfinite(prediction).all()):
+        where = (getattr(model, "checkpoint_info", None) or {}).get("path", "the model")
+        raise ValueError(f"{where} produced NaN or infinite pixels: the checkpoint is unusable; use another one")
     full = F.interpolate(prediction, size=(height, width), mode="bilinear", align_corners=False)
     predicted = full[0].clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()
     hole = mask.numpy().astype(bool)[..., None]
@@ -106,20 +119,26 @@ def inpaint_image(model: torch.nn.Module, image: np.ndarray, mask: torch.Tensor,
 
 def run(args: argparse.Namespace) -> int:
     """Inpaint ``args.image`` and write ``args.out``."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    from inpaintlib.checkpoints import load_generator
+    from inpaintlib.checkpoints import atomic_write, load_generator
     from inpaintlib.data import read_rgb
+    from inpaintlib.outputs import check_output_file
 
     image_path = Path(args.image)
-    if not image_path.exists():
-        raise FileNotFoundError(f"image not found: {args.image}")
     checkpoint = Path(args.checkpoint)
-    if not checkpoint.exists():
-        raise FileNotFoundError(f"checkpoint not found: {args.checkpoint}")
+    for what, path in (("image", image_path), ("checkpoint", checkpoint)):
+        if not path.exists():
+            raise FileNotFoundError(f"{what} not found: {path}")
+        if path.is_dir():
+            raise UsageError(f"the {what} {path} is a folder; give a file")
     out = Path(args.out)
-    if out.suffix.lower() not in Image.registered_extensions():
+    image_format = Image.registered_extensions().get(out.suffix.lower())
+    if image_format is None:
         raise UsageError(f"--out {args.out!r} needs an image file extension such as .png")
+    mask_file = None if args.mask.lower() in MASK_WORDS else args.mask
+    inputs = [("the image", image_path), ("the mask", mask_file), ("the checkpoint", checkpoint)]
+    check_output_file(out, inputs=inputs, overwrite=args.overwrite)
     if out.suffix.lower() in (".jpg", ".jpeg", ".webp"):
         warnings.warn(
             f"{out.suffix} is a lossy format: known pixels will change slightly when saved; use .png to keep them exact",
@@ -128,19 +147,23 @@ def run(args: argparse.Namespace) -> int:
     model = load_generator(checkpoint, device=args.device)
     try:
         rgb = np.asarray(read_rgb(image_path))
-    except (UnidentifiedImageError, OSError) as error:
+    except OSError as error:
+        if isinstance(error, ValueError):  # too large: the message names the file
+            raise
         raise ValueError(f"cannot read the image {args.image}: {error}") from error
     height, width = rgb.shape[:2]
     center = args.mask.lower() in MASK_WORDS
-    mask = read_mask(args.mask, height, width, int(model.image_size), invert=args.invert_mask)
+    mask = read_mask(
+        args.mask, height, width, int(model.image_size), invert=args.invert_mask, threshold=args.mask_threshold
+    )
     missing = int(mask.sum().item())
     if missing == 0:
         warnings.warn("the mask has no missing pixels: the output is the input image", stacklevel=2)
         result = rgb
     else:
         result = inpaint_image(model, rgb, mask, center=center)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(result).save(out)
+    with atomic_write(out, "wb") as stream:
+        Image.fromarray(result).save(stream, format=image_format)
     share = 100.0 * missing / (height * width)
     print(f"Wrote {out} ({width}x{height}); filled {missing} pixels ({share:.1f}%) with {model.checkpoint_info['model_name']}")
     return 0

@@ -21,6 +21,7 @@ Train on several processes (one per GPU, or several on a CPU) with PyTorch's own
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import warnings
 from pathlib import Path
@@ -60,6 +61,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="images per step (default: the recipe's, 20)")
     parser.add_argument("--lr-g", type=float, default=None, help="generator Adam learning rate (default: the recipe's)")
     parser.add_argument("--lr-d", type=float, default=None, help="discriminator SGD learning rate (default: 1e-3)")
+    parser.add_argument(
+        "--lr-schedule", default=None, choices=("constant", "cosine"),
+        help="learning-rate schedule over the run or its budget (default: constant; cosine for unet)",
+    )
+    parser.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE",
+        help="a model option, e.g. --option base_fill=telea --option gated=true for unet (repeatable)",
+    )
     parser.add_argument(
         "--patience", type=int, default=None,
         help="stop after this many epochs without a better validation loss while its running mean no longer "
@@ -148,6 +157,21 @@ def _check_positive(args: argparse.Namespace) -> None:
             raise UsageError(f"{option} must be >= 0, got {value}")
 
 
+def parse_model_options(pairs: list[str]) -> dict:
+    """Return ``--option KEY=VALUE`` pairs as a dict (values read as JSON when they can be: 1, true, 0.5)."""
+    options = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise UsageError(f"--option {pair!r} is not KEY=VALUE (e.g. --option base_fill=telea)")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = text
+        options[key.strip()] = value
+    return options
+
+
 def config_overrides(args: argparse.Namespace) -> dict:
     """Return the :class:`~inpaintlib.train.TrainConfig` fields the command line sets explicitly.
 
@@ -159,6 +183,7 @@ def config_overrides(args: argparse.Namespace) -> dict:
         "batch_size": args.batch_size,
         "lr_g": args.lr_g,
         "lr_d": args.lr_d,
+        "lr_schedule": args.lr_schedule,
         "adversarial": args.adversarial,
         "rec_norm": args.rec_norm,
         "style_weight": args.style_weight,
@@ -188,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
     spec = model_spec(args.model)  # ValueError names the valid models
     _check_positive(args)
     kinds = parse_mask_kinds(args.masks) or list(spec.mask_kinds)
-    options: dict = {}
+    options: dict = parse_model_options(args.option)
     if args.size is not None and args.size != spec.image_size:
         options["image_size"] = args.size  # the model says whether it can work at this size
     if args.weights is not None:
@@ -199,7 +224,10 @@ def run(args: argparse.Namespace) -> int:
         options["weights"] = args.weights
 
     rank = int(os.environ.get("RANK", "0") or 0)
-    generator = build_model(spec.name, **options)
+    try:
+        generator = build_model(spec.name, **options)
+    except TypeError as error:  # an --option the model does not take
+        raise UsageError(f"{spec.name} does not take the model options {sorted(options)}: {error}") from None
     size = int(generator.image_size)
     split = load_dataset(
         args.data, domain=args.domain, size=size, seed=args.seed, limit=args.limit, amplify=args.amplify,
