@@ -46,6 +46,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from inpaintlib.baselines import Inpainter, as_inpainter
+from inpaintlib.data.images import ImageFolderDataset, UnreadableImageError
 from inpaintlib.history import History
 from inpaintlib.masks import KINDS, MaskSampler
 from inpaintlib.metrics import METRIC_KEYS, SummaryTable, image_metrics, summarize
@@ -152,9 +153,10 @@ def _image_source(dataset):
         count = len(dataset)
     except TypeError as error:
         raise ValueError(f"dataset must support len() and indexing, got {type(dataset).__name__}") from error
+    read = _strict_reader(dataset)
 
     def get(index: int) -> torch.Tensor:
-        item = dataset[index]
+        item = read(index)
         if isinstance(item, (tuple, list)):
             item = item[0]
         image = torch.as_tensor(item)
@@ -166,6 +168,20 @@ def _image_source(dataset):
         return image.float()
 
     return get, count
+
+
+def _strict_reader(dataset):
+    """Return ``index -> item`` that raises for an unreadable file instead of reading the next one.
+
+    :class:`~inpaintlib.data.ImageFolderDataset` (alone or in a :class:`~torch.utils.data.Subset`)
+    replaces an unreadable image by the next one, which suits training; an evaluation must score
+    each image once, so it reads through :meth:`~inpaintlib.data.ImageFolderDataset.item`.
+    """
+    if isinstance(dataset, ImageFolderDataset):
+        return dataset.item
+    if isinstance(dataset, torch.utils.data.Subset) and isinstance(dataset.dataset, ImageFolderDataset):
+        return lambda index: dataset.dataset.item(dataset.indices[index])
+    return dataset.__getitem__
 
 
 def _resize(image: torch.Tensor, size: int | None) -> torch.Tensor:
@@ -226,6 +242,14 @@ def evaluate(
     -------
     EvaluationResult
         Per-image records (ordered by method, mask kind, image index) and summaries.
+
+    Warns
+    -----
+    UserWarning
+        When image files cannot be read: they are skipped (never replaced by another image),
+        counted in ``result.skipped`` with the reason, and left out of ``image_count``; and
+        when a method returns NaN or infinite pixels (counted in ``result.nonfinite``; their
+        scores are NaN).
     """
 
     inpainters = _methods_dict(methods)
@@ -262,11 +286,19 @@ def evaluate(
     records: list[dict] = []
     seconds = {name: 0.0 for name in inpainters}
     runs = {name: 0 for name in inpainters}
+    skipped: dict[int, str] = {}
+    nonfinite = {name: 0 for name in inpainters}
     bar = tqdm(total=count, desc="evaluate", unit="image", disable=not progress)
     try:
         for start in range(0, count, int(batch_size)):
-            indices = list(range(start, min(start + int(batch_size), count)))
-            images = [_resize(get_image(index), image_size) for index in indices]
+            tried = list(range(start, min(start + int(batch_size), count)))
+            images, indices = [], []
+            for index in tried:
+                try:
+                    images.append(_resize(get_image(index), image_size))
+                    indices.append(index)
+                except UnreadableImageError as error:
+                    skipped[index] = str(error)
             by_shape: dict[tuple, list[int]] = {}
             for position, image in enumerate(images):
                 by_shape.setdefault(tuple(image.shape), []).append(position)
@@ -283,6 +315,7 @@ def evaluate(
                         began = time.perf_counter()
                         composed = inpainter(batch, masks)
                         seconds[name] += time.perf_counter() - began
+                        nonfinite[name] += int((~torch.isfinite(composed).flatten(1).all(1)).sum())
                         runs[name] += len(batch_indices)
                         for index, measured in zip(batch_indices, image_metrics(composed, batch, masks)):
                             records.append(
@@ -295,9 +328,26 @@ def evaluate(
                                     **measured,
                                 }
                             )
-            bar.update(len(indices))
+            bar.update(len(tried))
     finally:
         bar.close()
+    if skipped:
+        reasons = "; ".join(skipped[index] for index in sorted(skipped)[:5])
+        more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        if count == len(skipped):
+            raise ValueError(f"none of the {count} images can be read: {reasons}{more}")
+        warnings.warn(
+            f"skipped {len(skipped)} of {count} images that cannot be read (none was replaced by another "
+            f"image): {reasons}{more}",
+            stacklevel=2,
+        )
+    for name, bad in nonfinite.items():
+        if bad:
+            warnings.warn(
+                f"{name} returned NaN or infinite pixels for {bad} image and mask pair(s); their scores are "
+                "missing: check the model's checkpoint",
+                stacklevel=2,
+            )
 
     method_rank = {name: i for i, name in enumerate(inpainters)}
     kind_rank = {kind: i for i, kind in enumerate(kinds)}
@@ -307,12 +357,14 @@ def evaluate(
         methods=list(inpainters),
         mask_kinds=kinds,
         seed=seed,
-        image_count=count,
+        image_count=count - len(skipped),
         image_size=image_size,
         mask_options={name: dict(value) for name, value in (mask_options or {}).items()},
         seconds_per_image={name: total / runs[name] if runs[name] else math.nan for name, total in seconds.items()},
         dataset=description or getattr(dataset, "description", None) or type(dataset).__name__,
         method_kinds={name: runs_on[name] for name in inpainters if runs_on[name] != kinds},
+        skipped=skipped,
+        nonfinite={name: bad for name, bad in nonfinite.items() if bad},
     )
 
 
@@ -343,6 +395,10 @@ class EvaluationResult:
     method_kinds : dict
         ``name -> kinds`` for the methods that ran on only some of :attr:`mask_kinds`
         (empty when every method ran on every kind).
+    skipped : dict
+        ``index -> reason`` for the images that could not be read (not counted in ``image_count``).
+    nonfinite : dict
+        ``name -> count`` of the image and mask pairs a method filled with NaN or infinite pixels.
     """
 
     def __init__(
@@ -357,6 +413,8 @@ class EvaluationResult:
         seconds_per_image: Mapping | None = None,
         dataset: str | None = None,
         method_kinds: Mapping | None = None,
+        skipped: Mapping | None = None,
+        nonfinite: Mapping | None = None,
     ):
         self.records = records
         self.methods = list(methods)
@@ -368,6 +426,8 @@ class EvaluationResult:
         self.seconds_per_image = dict(seconds_per_image or {})
         self.dataset = dataset
         self.method_kinds = {name: list(value) for name, value in (method_kinds or {}).items()}
+        self.skipped = {int(index): str(reason) for index, reason in (skipped or {}).items()}
+        self.nonfinite = {str(name): int(count) for name, count in (nonfinite or {}).items()}
 
     def kinds_of(self, method: str) -> list[str]:
         """The mask kinds ``method`` was run on."""
@@ -402,6 +462,8 @@ class EvaluationResult:
             method_kinds={
                 m: [k for k in kinds if k in keep_kinds] for m, kinds in self.method_kinds.items() if m in keep_methods
             },
+            skipped=self.skipped,
+            nonfinite={m: v for m, v in self.nonfinite.items() if m in keep_methods},
         )
 
     def table(self, by: Sequence[str] | str = ("method", "mask_kind"), metrics: Sequence[str] = METRIC_KEYS) -> SummaryTable:
@@ -473,6 +535,8 @@ class EvaluationResult:
                 "mask_options": self.mask_options,
                 "dataset": self.dataset,
                 "method_kinds": self.method_kinds,
+                "skipped": {str(index): reason for index, reason in self.skipped.items()},
+                "nonfinite": self.nonfinite,
             },
             "seconds_per_image": {k: _finite_or_none(v) for k, v in self.seconds_per_image.items()},
             "summary": [{k: _finite_or_none(v) for k, v in row.items()} for row in self.table(by=by)],
@@ -484,10 +548,12 @@ class EvaluationResult:
         return json.dumps(self.to_dict(by=by), indent=indent, allow_nan=False)
 
     def save_json(self, path: str | Path, by: Sequence[str] | str = ("method", "mask_kind")) -> Path:
-        """Write :meth:`to_json` to ``path`` (folders are created) and return the path."""
+        """Write :meth:`to_json` to ``path`` atomically (folders are created) and return the path."""
+        from inpaintlib.checkpoints import atomic_write
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.to_json(by=by) + "\n", encoding="utf-8")
+        with atomic_write(path, "w") as stream:
+            stream.write(self.to_json(by=by) + "\n")
         return path
 
     @classmethod
@@ -511,6 +577,8 @@ class EvaluationResult:
             },
             dataset=settings.get("dataset"),
             method_kinds=settings.get("method_kinds"),
+            skipped=settings.get("skipped"),
+            nonfinite=settings.get("nonfinite"),
         )
 
     @classmethod

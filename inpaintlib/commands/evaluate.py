@@ -63,6 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the full result (summary and records) as JSON")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--out", default=None, metavar="FILE", help="also write the full result as JSON to FILE")
+    parser.add_argument(
+        "--overwrite", action="store_true",
+        help="replace --out when it exists (never a checkpoint or an evaluated image)",
+    )
     parser.add_argument("--no-baselines", action="store_true", help="evaluate only the checkpoints")
     parser.add_argument("--batch-size", type=int, default=8, help="images per batch (default: 8)")
     parser.add_argument("--device", default="auto", help="device for the models: auto, cpu, cuda (default: auto)")
@@ -131,6 +135,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--size must be at least 16 pixels, got {args.size}")
     if args.no_baselines and not args.checkpoint:
         raise UsageError("nothing to evaluate: give --checkpoint or drop --no-baselines")
+    from inpaintlib.outputs import check_output_file
+
+    inputs = [("a checkpoint", path) for path in args.checkpoint]
+    if args.out:
+        check_output_file(args.out, inputs=inputs, overwrite=args.overwrite, example="results.json")
 
     from inpaintlib.baselines import ModelInpainter, MeanColorInpainter, classical_baselines
     from inpaintlib.data import load_dataset
@@ -166,6 +175,10 @@ def run(args: argparse.Namespace) -> int:
     if len(images) == 0:
         raise UsageError(f"the {split} split of {args.data!r} holds no images")
     description = f"{dataset.description} Evaluated split: {split} ({len(images)} images)."
+    if args.out:
+        evaluated = getattr(images, "paths", None) or []
+        check_output_file(args.out, inputs=[*inputs, *(("an evaluated image", path) for path in evaluated)],
+                          overwrite=args.overwrite, example="results.json")
 
     result = evaluate(
         methods, images, mask_kinds=kinds, seed=args.seed, limit=args.limit, image_size=size,
@@ -179,7 +192,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     table = result.table(by=by)
     print(f"data: {description}")
-    print(f"{result.image_count} images at {size}x{size}, masks {', '.join(kinds)}, seed {args.seed}")
+    unread = f" ({len(result.skipped)} unreadable images skipped)" if result.skipped else ""
+    print(f"{result.image_count} images at {size}x{size}, masks {', '.join(kinds)}, seed {args.seed}{unread}")
     print()
     print(table.to_markdown() if args.markdown else table.to_text())
     timings = ", ".join(f"{name} {seconds * 1000:.1f}" for name, seconds in result.seconds_per_image.items())
