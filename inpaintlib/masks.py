@@ -65,6 +65,9 @@ MAX_REDRAWS = 200
 
 #: Block masks are built this many at a time, to keep the working memory small.
 _BLOCK_CHUNK = 64
+# Masks drawn per call of a drawing function: intermediate tensors grow with count x batch, so a
+# large batch is drawn in pieces of this size and costs the same per mask as a small one.
+_DRAW_CHUNK = 256
 
 #: Upper bounds of the drawing options: more would only hang or exhaust memory. A mask's pixels
 #: are bounded by the decode budget, :data:`inpaintlib.data.images.MAX_PIXELS`.
@@ -162,14 +165,27 @@ def _finish(masks: torch.Tensor, batch: int | None) -> torch.Tensor:
     return masks.unsqueeze(1)
 
 
+def _draw_in_chunks(draw: Callable[[int], torch.Tensor], n: int) -> torch.Tensor:
+    """Return ``draw(n)``, drawn :data:`_DRAW_CHUNK` masks at a time for large ``n``."""
+    if n <= _DRAW_CHUNK:
+        return draw(n)
+    first = draw(_DRAW_CHUNK)
+    masks = first.new_empty((n, *first.shape[1:]))
+    masks[:_DRAW_CHUNK] = first
+    for start in range(_DRAW_CHUNK, n, _DRAW_CHUNK):
+        stop = min(start + _DRAW_CHUNK, n)
+        masks[start:stop] = draw(stop - start)
+    return masks
+
+
 def _fill_with_coverage(
     n: int,
     draw: Callable[[int], torch.Tensor],
     bounds: tuple[float, float],
     what: str,
 ) -> torch.Tensor:
-    """Draw ``n`` masks with ``draw`` and redraw those whose coverage falls outside ``bounds``."""
-    masks = draw(n)
+    """Draw ``n`` masks with ``draw`` (in chunks) and redraw those whose coverage falls outside ``bounds``."""
+    masks = _draw_in_chunks(draw, n)
     low, high = bounds
     if low <= 0.0 and high >= 1.0:
         return masks
@@ -183,7 +199,7 @@ def _fill_with_coverage(
         if not bad.any():
             return masks
         index = bad.nonzero().squeeze(1)
-        redrawn = draw(len(index))
+        redrawn = _draw_in_chunks(draw, len(index))
         masks[index] = redrawn
         bad[index] = misses(redrawn)
     if bad.any():
@@ -406,24 +422,26 @@ def _draw_strokes(
     turns = (torch.rand((*shape, most_vertices), generator=generator) * 2 - 1) * max_angle
     steps = lengths[0] + torch.rand((*shape, most_vertices), generator=generator) * (lengths[1] - lengths[0])
 
-    points = torch.empty((*shape, most_vertices + 1, 2))
-    points[..., 0, :] = start
-    limit = torch.tensor([width - 1, height - 1], dtype=torch.float32)
-    position = start
+    # The walk itself runs in NumPy: on these small arrays it costs a fraction of torch's per-call overhead.
+    position, heading = start.numpy(), heading.numpy()
+    turns_np, steps_np = turns.numpy(), steps.numpy()
+    points = np.empty((*shape, most_vertices + 1, 2), dtype=np.float32)
+    points[..., 0, :] = position
+    limit = np.array([width - 1, height - 1], dtype=np.float32)
     for j in range(most_vertices):
-        heading = heading + turns[..., j]
-        move = torch.stack((torch.cos(heading), torch.sin(heading)), dim=-1) * steps[..., j, None]
+        heading = heading + turns_np[..., j]
+        move = np.stack((np.cos(heading), np.sin(heading)), axis=-1) * steps_np[..., j, None]
         position = position + move
         # A stroke that runs into an edge bounces off it instead of sliding along the border.
         below, above = position < 0, position > limit
-        position = torch.where(below, -position, torch.where(above, 2 * limit - position, position))
-        position = torch.minimum(torch.maximum(position, torch.zeros(2)), limit)
-        bounced_x, bounced_y = (below | above).unbind(-1)
-        heading = torch.where(bounced_x, math.pi - heading, heading)
-        heading = torch.where(bounced_y, -heading, heading)
+        position = np.where(below, -position, np.where(above, 2 * limit - position, position))
+        position = np.clip(position, 0, limit)
+        bounced = below | above
+        heading = np.where(bounced[..., 0], np.pi - heading, heading)
+        heading = np.where(bounced[..., 1], -heading, heading)
         points[..., j + 1, :] = position
 
-    points_np = points.round().to(torch.int32).numpy()
+    points_np = np.rint(points).astype(np.int32)
     stroke_np = stroke_count.numpy()
     vertex_np = vertex_count.numpy()
     brush_np = brush.numpy()

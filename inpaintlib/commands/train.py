@@ -105,6 +105,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--grad-clip", type=float, default=None, help="gradient norm clip; 0 turns it off (default: 10)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt when it exists")
     parser.add_argument(
+        "--overwrite", action="store_true",
+        help="start a new run in an --out folder that holds one (its checkpoints and history are deleted)",
+    )
+    parser.add_argument(
         "--amp", default="auto", nargs="?", const="on", choices=("auto", "on", "off"),
         help="mixed precision (autocast): auto (default) uses it on CUDA and on CPUs where timed steps show "
         "bfloat16 faster; on (or --amp alone) always; off never",
@@ -207,11 +211,16 @@ def run(args: argparse.Namespace) -> int:
     """Train as the arguments say and print where the results are."""
     from inpaintlib.data import load_dataset
     from inpaintlib.models import build_discriminator, build_model, model_spec, training_config
+    from inpaintlib.outputs import check_run_folder, clear_run
     from inpaintlib.runtime import runs_dir
     from inpaintlib.train import Trainer
 
     spec = model_spec(args.model)  # ValueError names the valid models
     _check_positive(args)
+    out_dir = check_run_folder(
+        Path(args.out) if args.out else runs_dir(spec.name), resume=args.resume, overwrite=args.overwrite,
+        inputs=[("the --weights file", args.weights)],
+    )
     kinds = parse_mask_kinds(args.masks) or list(spec.mask_kinds)
     options: dict = parse_model_options(args.option)
     if args.size is not None and args.size != spec.image_size:
@@ -235,7 +244,8 @@ def run(args: argparse.Namespace) -> int:
     )
     config = training_config(spec.name, mask_kinds=kinds, seed=args.seed, **config_overrides(args))
     discriminator = build_discriminator(spec.name) if config.adversarial else None
-    out_dir = Path(args.out) if args.out else runs_dir(spec.name)
+    if args.overwrite and not args.resume and rank == 0:
+        clear_run(out_dir)
     # The trained encoder weights live in the checkpoint: record only the options that shape the network.
     saved_options = {key: value for key, value in options.items() if key not in ("weights", "download")}
     trainer = Trainer(
