@@ -20,7 +20,7 @@ from typing import Iterable
 from inpaintlib.checkpoints import remove_temporaries
 from inpaintlib.cli import UsageError
 
-__all__ = ["check_output_file", "check_output_folder", "same_file"]
+__all__ = ["RUN_FILES", "check_output_file", "check_output_folder", "check_run_folder", "clear_run", "same_file"]
 
 
 def same_file(first: str | os.PathLike, second: str | os.PathLike) -> bool:
@@ -84,3 +84,45 @@ def check_output_folder(path: str | os.PathLike, option: str = "--out") -> Path:
         raise UsageError(f"{option} {path} is a file, not a folder; give a folder for the results")
     _check_parents(path, option)
     return path
+
+
+#: The files a training run writes into its folder.
+RUN_FILES = ("last.pt", "best.pt", "history.json", "history.csv")
+
+
+def check_run_folder(
+    path: str | os.PathLike,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    inputs: Iterable[tuple[str, str | os.PathLike]] = (),
+    option: str = "--out",
+) -> Path:
+    """Return ``path`` when a training run may write there; raise :class:`~inpaintlib.cli.UsageError` if not.
+
+    A folder that already holds a run's files is used only to continue it (``resume``) or, with
+    ``overwrite``, to start a new one in its place (see :func:`clear_run`). No input (a weights
+    file) may be one of the run's files.
+    """
+    path = check_output_folder(path, option)
+    found = [name for name in RUN_FILES if (path / name).exists()]
+    for what, source in inputs:
+        if source is not None and any(same_file(path / name, source) for name in found):
+            raise UsageError(f"{option} {path} holds {what} ({source}); write the run to another folder")
+    if found and not resume and not overwrite:
+        raise UsageError(
+            f"{option} {path} already holds a training run ({', '.join(found)}); pass --resume to continue it "
+            "or --overwrite to start a new run in its place"
+        )
+    return path
+
+
+def clear_run(path: str | os.PathLike) -> list[Path]:
+    """Delete a previous run's files (:data:`RUN_FILES`) from ``path`` and return those removed."""
+    removed = []
+    for name in RUN_FILES:
+        file = Path(path) / name
+        if file.is_file():
+            file.unlink()
+            removed.append(file)
+    return removed
