@@ -1246,6 +1246,7 @@ class Trainer:
         epochs: int | None = None,
         max_minutes: float | None = None,
         resume_from: str | os.PathLike | None = None,
+        on_epoch_end: Callable[["Trainer"], None] | None = None,
     ) -> History:
         """Train until ``epochs`` epochs are done, early stopping, or the time budget; return the history.
 
@@ -1260,6 +1261,10 @@ class Trainer:
             validation score always finishes, so a budgeted run always leaves ``best.pt``.
         resume_from : str or Path, optional
             Continue from this checkpoint first (see :meth:`load_state`).
+        on_epoch_end : callable, optional
+            Called as ``on_epoch_end(trainer)`` after each epoch is validated and saved (e.g. to
+            score the model on held-out photos as it trains; notebook 07 draws PSNR against
+            minutes this way). Its time counts against ``max_minutes``.
 
         Returns
         -------
@@ -1318,6 +1323,8 @@ class Trainer:
                         history.stopped_early = True
                         history.stop_reason = "early stopping"
                     self._save_everything(best=improved, guard=guard)
+                    if on_epoch_end is not None:
+                        on_epoch_end(self)
                     if epoch_bar is not None:
                         epoch_bar.update(1)
                         shown = {k: f"{v:.4g}" for k, v in val.items() if v is not None and k in ("total", "rec")}

@@ -113,3 +113,14 @@ def test_the_command_line_trains_and_evaluates_unet_on_a_tiny_folder(tmp_path, t
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert "unet" in json.dumps(result)
+
+
+def test_an_overshooting_correction_still_gets_gradients():
+    model = UNetInpainter(image_size=64, width=4, base_fill="telea")
+    with torch.no_grad():
+        model.head.bias.fill_(5.0)  # every value far above 1: a hard clamp would block all gradients
+    images = torch.rand(1, 3, 64, 64)
+    prediction = model(images, center_hole_mask(64))
+    assert prediction.max() <= 1.0
+    ((prediction - images) ** 2).mean().backward()
+    assert model.head.bias.grad.abs().sum() > 0

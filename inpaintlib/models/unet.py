@@ -101,7 +101,8 @@ class UNetInpainter(InpaintingModel):
         What the network sees in the hole: ``"erase"`` sets it to the ImageNet mean colour, as the
         other models do; ``"telea"`` gives it OpenCV's Telea fill, and the network predicts a
         correction to that fill whose last layer starts at zero, so an untrained model returns
-        exactly the classical fill.
+        exactly the classical fill. The sum is clamped to ``[0, 1]`` with the gradient passed
+        straight through, so a correction that overshoots can still be pulled back.
     """
 
     model_name = "unet"
@@ -170,7 +171,10 @@ class UNetInpainter(InpaintingModel):
         out = self.head(x)
         if base is None:
             return torch.sigmoid(out)
-        return (base + out).clamp(0.0, 1.0)
+        # Clamp to [0, 1] on the way forward, but let the gradient through as if unclamped: a hard
+        # clamp has zero gradient outside the range, and a correction that overshoots would stay stuck.
+        filled = base + out
+        return filled + (filled.clamp(0.0, 1.0) - filled).detach()
 
     def extra_repr(self) -> str:
         return (
