@@ -62,6 +62,8 @@ from PIL import Image
 from torch import nn
 
 from bench_data_memory import current_rss_bytes, peak_rss_bytes
+
+from inpaintlib import precision, profiling
 from inpaintlib import runtime
 from inpaintlib.masks import MaskSampler, free_form
 from inpaintlib.models import build_discriminator, build_model
@@ -126,7 +128,7 @@ def model3_trainer(train, val, out_dir: Path, **config) -> Trainer:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         generator = build_model("alexnet", weights=None)
-    settings = dict(batch_size=BATCH, mask_kinds=KINDS, patience=None, epochs=1)
+    settings = dict(batch_size=BATCH, mask_kinds=KINDS, patience=None, epochs=1, amp=False)
     settings.update(config)
     return Trainer(
         generator, build_discriminator("alexnet"), train, val, TrainConfig(**settings), out_dir=out_dir,
@@ -160,6 +162,10 @@ def bench_efficiency(args, workdir: Path) -> None:
     batch = images[:batch_size]
     masks = MaskSampler(SIZE, KINDS, seed=0).sample(batch_size)
     steps = {"inpaintlib": lambda: trainer.train_step(batch, masks)}
+    auto = model3_trainer(torch.utils.data.TensorDataset(images), None, workdir / "efficiency-auto",
+                          batch_size=batch_size, amp="auto")
+    auto_dtype = str(auto.amp_dtype or torch.float32).replace("torch.", "")
+    steps[f"inpaintlib, amp auto ({auto.history.precision['reason']}) {auto_dtype}"] = lambda: auto.train_step(batch, masks)
     for dtype in args.amp:
         amp_trainer = model3_trainer(torch.utils.data.TensorDataset(images), None, workdir / f"efficiency-{dtype}",
                                      batch_size=batch_size, amp=True, amp_dtype=dtype)
@@ -179,34 +185,38 @@ def bench_efficiency(args, workdir: Path) -> None:
             step()
         flops[name] = counter.get_total_flops()
         by_op[name] = {str(op).split(".")[-1]: count for op, count in counter.get_flop_counts()["Global"].items()}
-    n = args.matmul_size
-    matmul_seconds(n)
-    times = {name: [] for name in steps}
-    mms = []
-    for _ in range(args.repeats):
-        for name, step in steps.items():
-            mms.extend(matmul_seconds(n) for _ in range(2))
-            times[name].append(timed(step))
-    mm_flops = 2 * n**3
+    times = {name: [timed(step) for _ in range(args.repeats)] for name, step in steps.items()}
     threads = torch.get_num_threads()
-    # Wall clock: best of each (the least disturbed run). CPU time: immune to time-slicing by other
-    # processes, so it is the fairer figure on a shared machine.
-    peak_wall = mm_flops / min(w for w, _ in mms)
-    peak_cpu = mm_flops / min(c for _, c in mms)
-    print(f"matmul {n}x{n} fp32:        best {peak_wall / 1e9:6.1f} GFLOP/s wall "
-          f"(median {mm_flops / statistics.median(w for w, _ in mms) / 1e9:.1f}); "
-          f"{peak_cpu * threads / 1e9:.1f} GFLOP/s per {threads} busy thread(s) of CPU time")
+    libraries = profiling.kernel_libraries()
+    flags = sorted(flag for flag in precision.cpu_flags() if flag.startswith(("avx", "amx", "fma")))
+    print(f"CPU flags: {' '.join(flags)}; kernels: convolutions {libraries['convolution']}, matmul "
+          f"{libraries['matmul']}, dispatch {libraries['cpu_capability']}; {threads} thread(s)")
+    probes = {dtype: profiling.conv_probe(getattr(torch, dtype)) for dtype in ("float32", *args.amp)}
+    n = args.matmul_size
+    mm_wall = min(matmul_seconds(n)[0] for _ in range(3))
+    print(f"reference: 3x3 conv 256->256, 56x56, batch 20, channels-last, forward + backward "
+          f"({libraries['convolution']}): " + ", ".join(f"{d} {p.flops_per_second / 1e9:.1f} GFLOP/s" for d, p in probes.items())
+          + f"; torch.mm {n}x{n} fp32 ({libraries['matmul']}) {2 * n**3 / mm_wall / 1e9:.1f} GFLOP/s")
+    peak = profiling.nominal_fma_peak(threads)
+    if peak:
+        print(f"nominal FMA peak: {peak['flops_per_second'] / 1e9:.0f} GFLOP/s fp32 ({peak['cores']} core(s) x "
+              f"{peak['ghz']:.2f} GHz x {peak['lanes']} lanes x 2 FMA units x 2)")
     for name in steps:
         step_wall = min(w for w, _ in times[name])
-        step_cpu = min(c for _, c in times[name])
+        dtype = next((d for d in AMP_DTYPES if name.endswith(d)), "float32")
+        if dtype not in probes:
+            probes[dtype] = profiling.conv_probe(getattr(torch, dtype))
+        reference = probes[dtype].flops_per_second
+        fraction, beat = profiling.efficiency(flops[name], step_wall, reference)
         terms = ", ".join(f"{op} {count / 1e9:.1f}" for op, count in by_op[name].items())
         print(f"{name}:")
         print(f"  step FLOPs:              {flops[name] / 1e9:6.1f} GFLOP ({terms})")
         print(f"  step time:               best {step_wall:6.2f} s wall (median "
-              f"{statistics.median(w for w, _ in times[name]):.2f} s over {len(times[name])}), {step_cpu:.2f} s CPU")
-        print(f"  compute efficiency:      {100 * (flops[name] / step_wall) / peak_wall:6.1f} % of matmul throughput "
-              f"by wall clock, {100 * (flops[name] / step_cpu) / peak_cpu:.1f} % by CPU time"
-              + (" (bar: >= 60 %)" if name == "inpaintlib" else ""))
+              f"{statistics.median(w for w, _ in times[name]):.2f} s over {len(times[name])}); "
+              f"{flops[name] / step_wall / 1e9:.1f} GFLOP/s")
+        print(f"  compute efficiency:      {100 * fraction:6.1f} % of the {dtype} convolution probe"
+              + (" (the step beat the probe: the probe is not this core's best)" if beat else "")
+              + (" (bar: >= 70 %)" if name.startswith("inpaintlib") else ""))
 
 
 # --------------------------------------------------------------------------- (b) the report's pipeline
