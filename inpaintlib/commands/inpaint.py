@@ -133,12 +133,12 @@ def run(args: argparse.Namespace) -> int:
         if path.is_dir():
             raise UsageError(f"the {what} {path} is a folder; give a file")
     out = Path(args.out)
-    image_format = Image.registered_extensions().get(out.suffix.lower())
-    if image_format is None:
-        raise UsageError(f"--out {args.out!r} needs an image file extension such as .png")
     mask_file = None if args.mask.lower() in MASK_WORDS else args.mask
     inputs = [("the image", image_path), ("the mask", mask_file), ("the checkpoint", checkpoint)]
     check_output_file(out, inputs=inputs, overwrite=args.overwrite)
+    image_format = Image.registered_extensions().get(out.suffix.lower())
+    if image_format is None:
+        raise UsageError(f"--out {args.out!r} needs an image file extension such as .png")
     if out.suffix.lower() in (".jpg", ".jpeg", ".webp"):
         warnings.warn(
             f"{out.suffix} is a lossy format: known pixels will change slightly when saved; use .png to keep them exact",
