@@ -617,7 +617,9 @@ class Trainer:
         ``"auto"`` uses CUDA when present. Under ``torchrun`` with CUDA, each process takes the GPU
         ``LOCAL_RANK``.
     resume : bool or str or Path
-        ``True`` continues from ``out_dir/last.pt`` when it exists; a path continues from that file.
+        ``True`` continues from ``out_dir/last.pt`` when it exists (from ``best.pt`` when a kill left
+        that one newer) and makes ``best.pt``, ``last.pt`` and the history agree; a path continues
+        from that file.
     model_name : str, optional
         The name :func:`inpaintlib.models.build_model` knows this generator by, stored in the
         checkpoints so :func:`inpaintlib.checkpoints.load_generator` can rebuild it.
