@@ -57,9 +57,12 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 def clean_notebook(path: str | Path) -> int:
     """Drop what an executed notebook should not keep, and return how many outputs were dropped.
 
-    Removes widget-view outputs (under papermill a ``tqdm.auto`` bar is a widget whose saved
-    text is the bar at 0%, and live sliders cannot be replayed from a file), the saved widget
-    state, and per-cell timing metadata. Figures, tables and printed text stay.
+    Removes widget views (under papermill a ``tqdm.auto`` bar is a widget whose saved text is
+    the bar at 0%, and live controls cannot be replayed from a file), the saved widget state,
+    and per-cell timing metadata. A widget output that also carries a picture (an
+    :class:`inpaintlib.widgets.Explorer` shows its current view there) keeps the picture and its
+    text, so the saved notebook shows the explorer's starting view where the explorer was.
+    Figures, tables and printed text stay.
     """
     import nbformat
 
@@ -69,12 +72,40 @@ def clean_notebook(path: str | Path) -> int:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        kept = [output for output in cell.outputs if WIDGET_VIEW not in output.get("data", {})]
-        dropped += len(cell.outputs) - len(kept)
+        kept = []
+        for output in cell.outputs:
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                del data[WIDGET_VIEW]
+                if not set(data) - {"text/plain"}:
+                    dropped += 1
+                    continue
+            kept.append(output)
         cell.outputs = kept
     notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, str(path))
     return dropped
+
+
+def kernel_config():
+    """Configuration for the kernels the runner starts: local IPC sockets where the OS has them.
+
+    Over TCP, ipykernel warns on every start that the connection is not encrypted; a kernel
+    started by this process on this machine needs no network port, so the runner uses Unix
+    sockets instead. The socket files live in Jupyter's runtime folder beside the connection
+    file and are removed with the kernel. Windows has no Unix sockets, and a runtime folder whose
+    path is too long for one (about 100 characters) keeps TCP.
+    """
+    import os
+
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets.config import Config
+
+    config = Config()
+    # kernel-<36-character id>-ipc-<port>: a socket path may hold at most 107 characters
+    if os.name != "nt" and len(os.path.abspath(jupyter_runtime_dir())) + 56 <= 107:
+        config.KernelManager.transport = "ipc"
+    return config
 
 
 def describe_failure(name: str, error: Exception) -> str:
@@ -122,7 +153,8 @@ def run_notebooks(
     stop_on_error : bool
         Stop at the first failing notebook (the default) or carry on with the rest.
     log : callable
-        Where progress lines go (``print`` by default).
+        Where progress goes (``print`` by default): one line per notebook, when it ends, with
+        its name, its time and where it was written (or why it failed).
 
     Returns
     -------
@@ -139,9 +171,9 @@ def run_notebooks(
         target_dir.mkdir(parents=True, exist_ok=True)
     params = {"quick": bool(quick), **(parameters or {})}
     runs: list[NotebookRun] = []
+    width = max(len(source.name) for source in sources)
     for source in sources:
         output = target_dir / source.name
-        log(f"running {source.name} ({'quick' if quick else 'full'}) ...")
         start = time.perf_counter()
         error_text = None
         try:
@@ -152,6 +184,7 @@ def run_notebooks(
                 kernel_name=kernel,
                 cwd=str(source.parent),
                 progress_bar=False,
+                config=kernel_config(),
             )
         except Exception as error:  # papermill wraps every cell error; report it in one line
             error_text = describe_failure(source.name, error)
@@ -159,9 +192,8 @@ def run_notebooks(
             clean_notebook(output)
         run = NotebookRun(source.name, output, time.perf_counter() - start, error_text)
         runs.append(run)
-        log(f"  {'ok    ' if run.ok else 'FAILED'} {run.seconds:7.1f} s  {run.output}")
-        if not run.ok:
-            log(f"  {run.error}")
-            if stop_on_error:
-                break
+        outcome = f"-> {run.output}" if run.ok else f"FAILED: {run.error}"
+        log(f"{run.name:<{width}}  {run.seconds:7.1f} s  {'quick' if quick else 'full '}  {outcome}")
+        if not run.ok and stop_on_error:
+            break
     return runs

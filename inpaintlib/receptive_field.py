@@ -1709,14 +1709,8 @@ def plot_patch_sizes(image, tables: Mapping[str, ReceptiveFieldTable], *, ax=Non
     return ax
 
 
-def _inline_backend() -> bool:
-    import matplotlib
-
-    return "inline" in matplotlib.get_backend().lower()
-
-
 def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True, seed: int = 0, draw_first: bool = True):
-    """An ipywidgets explorer: sliders pick an output unit, the figure shows what it sees.
+    """An explorer widget: sliders pick an output unit, the picture shows what it sees.
 
     Parameters
     ----------
@@ -1727,19 +1721,21 @@ def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True
     linearise, seed
         As in :func:`empirical_receptive_field`.
     draw_first : bool
-        Draw the starting view inside the widget when it is built. Headless runs
-        (papermill, nbval) should pass ``False`` and draw it in the cell with
-        ``explorer.f(**explorer.kwargs)``.
+        Kept so older notebooks still run; the starting view (the centre unit) is always
+        drawn into the explorer's own picture, and ``explorer.f(**explorer.kwargs)`` only
+        returns the box.
 
     Returns
     -------
-    ipywidgets.interactive
-        Sliders ``row`` and ``col`` (starting on the centre unit). After each change
-        its ``.result`` is the measured box ``(top, left, bottom, right)`` of the
-        non-zero gradient (inclusive pixel indices).
+    inpaintlib.widgets.Explorer
+        Sliders ``row`` and ``col`` (its first two children, starting on the centre unit),
+        redrawn once per release of a slider. Its ``.result`` is the measured box
+        ``(top, left, bottom, right)`` of the non-zero gradient (inclusive pixel indices).
     """
     import ipywidgets
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from inpaintlib.widgets import Explorer, View
 
     x = _image_tensor(image)
     if x.ndim != 4:
@@ -1747,21 +1743,17 @@ def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True
     probe = _GradientProbe(module, tuple(x.shape[2:]), linearise=linearise, seed=seed, in_channels=x.shape[1])
     out_h, out_w = probe.table.output_size
 
-    first = {"call": True}
+    def view(draw: bool, row: int, col: int) -> View:
+        result = probe.measure((int(row), int(col)), x)
+        if not draw:
+            return View(result.box)
+        figure = Figure(figsize=(4.5, 4.5))
+        _draw_measurement(result, image, figure.subplots())
+        return View(result.box, figure)
 
-    def show(row: int, col: int):
-        result = probe.measure((row, col), x)
-        silent, first["call"] = first["call"] and not draw_first, False
-        if silent:
-            return result.box
-        fig, ax = plt.subplots(figsize=(4.5, 4.5))
-        _draw_measurement(result, image, ax)
-        if not _inline_backend():
-            plt.close(fig)
-        return result.box
-
-    return ipywidgets.interactive(
-        show,
-        row=ipywidgets.IntSlider(value=out_h // 2, min=0, max=out_h - 1, description="row"),
-        col=ipywidgets.IntSlider(value=out_w // 2, min=0, max=out_w - 1, description="col"),
+    slider = dict(continuous_update=False)
+    controls = dict(
+        row=ipywidgets.IntSlider(value=out_h // 2, min=0, max=out_h - 1, description="row", **slider),
+        col=ipywidgets.IntSlider(value=out_w // 2, min=0, max=out_w - 1, description="col", **slider),
     )
+    return Explorer(controls, view, description="receptive-field explorer")

@@ -122,11 +122,13 @@ def test_presets_rebuild_the_evaluation_masks():
     assert torch.equal(evaluation_mask("free_form", 1, 32, seed=4), result.mask(1, "free_form"))
 
 
-def test_labels_inputs_and_errors(capsys):
+def test_labels_inputs_and_errors():
     images = list(_images(n=2))
     explorer = widgets.inpainting_explorer(images, [MeanColorInpainter()], names=["a.jpg", "b.jpg"], show=True)
     assert [label for label, _ in controls(explorer)["image"].options] == ["0: a.jpg", "1: b.jpg"]
-    assert "PSNR hole (dB)" in capsys.readouterr().out  # the score table is printed with the figure
+    assert "PSNR hole (dB)" in explorer.caption.value  # the score table is shown under the picture
+    assert bytes(explorer.picture.value)[:2] == b"\xff\xd8"  # photos as JPEG
+    assert "PSNR hole (dB)" in explorer._repr_mimebundle_()["text/plain"]
     with pytest.raises(ValueError, match="names"):
         widgets.inpainting_explorer(images, [MeanColorInpainter()], names=["a.jpg"], show=False)
     with pytest.raises(ValueError, match="no image"):
@@ -135,12 +137,33 @@ def test_labels_inputs_and_errors(capsys):
         widgets.inpainting_explorer(images, {}, show=False)
 
 
-def test_draw_first_off_keeps_the_first_view_quiet_and_later_calls_draw(capsys):
+def test_the_first_view_is_drawn_in_the_widget_and_f_only_computes(capsys):
     images = _images(n=2)
     explorer = widgets.inpainting_explorer(images, [MeanColorInpainter()], draw_first=False)
-    assert "PSNR" not in capsys.readouterr().out  # no score table printed while it was built
+    assert capsys.readouterr().out == ""  # nothing printed into the cell: the view lives in the widget
+    assert explorer.redraws == 1 and len(explorer.picture.value) > 0
     first = explorer.result
-    assert explorer.f(**explorer.kwargs) == first  # the starting view, drawn on demand
-    assert "PSNR hole (dB)" in capsys.readouterr().out
+    assert explorer.f(**explorer.kwargs) == first and explorer.redraws == 1
+    picture = bytes(explorer.picture.value)
     controls(explorer)["size"].value = 10
-    assert "PSNR hole (dB)" in capsys.readouterr().out
+    assert explorer.redraws == 2 and bytes(explorer.picture.value) != picture
+    assert capsys.readouterr().out == ""
+
+
+def test_changing_kind_redraws_once():
+    images = _images()
+    explorer = widgets.inpainting_explorer(images, _methods(), show=False)
+    c = controls(explorer)
+    seen = []
+    inner = explorer._view
+    explorer._view = lambda draw, **values: seen.append(values) or inner(draw, **values)
+    c["kind"].value = "blocks"  # resets size and count too: one redraw with all three
+    assert explorer.redraws == 2 and len(seen) == 1
+    assert (seen[0]["kind"], seen[0]["size"], seen[0]["count"]) == ("blocks", default_block_size(32), 7)
+    c["kind"].value = "free_form"
+    assert explorer.redraws == 3 and seen[-1]["count"] == 3
+    c["kind"].value = "free_form"
+    assert explorer.redraws == 3
+    for redraws, (name, value) in enumerate([("image", 1), ("preset", "evaluation:center"), ("seed", 9), ("dy", 2)], start=4):
+        c[name].value = value
+        assert explorer.redraws == redraws

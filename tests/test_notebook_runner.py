@@ -33,7 +33,7 @@ def test_missing_folder_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_notebooks_passes_quick_and_names_the_failing_cell(tmp_path):
+def test_run_notebooks_passes_quick_and_names_the_failing_cell(tmp_path, capfd):
     source = tmp_path / "src"
     source.mkdir()
     write_notebook(source / "00_ok.ipynb", ["result = 'quick' if quick else 'full'\nprint(result)"])
@@ -45,6 +45,11 @@ def test_run_notebooks_passes_quick_and_names_the_failing_cell(tmp_path):
     assert runs[0].ok and not runs[1].ok
     assert "01_bad.ipynb" in runs[1].error and "broken on purpose" in runs[1].error
     assert "cell" in runs[1].error
+    assert len(lines) == 2  # one line per notebook, with its time
+    assert lines[0].startswith("00_ok.ipynb ") and " s " in lines[0] and "FAILED" not in lines[0]
+    assert lines[1].startswith("01_bad.ipynb ") and "FAILED" in lines[1] and "broken on purpose" in lines[1]
+    captured = capfd.readouterr()  # the kernels' own output too: no transport warnings
+    assert "without encryption" not in captured.out + captured.err
     executed = json.loads((tmp_path / "out" / "00_ok.ipynb").read_text())
     printed = "".join(
         "".join(output.get("text", "")) for cell in executed["cells"] for output in cell.get("outputs", [])
@@ -82,3 +87,26 @@ def test_clean_notebook_drops_widget_views_and_keeps_the_rest(tmp_path):
     cleaned = nbformat.read(path, as_version=4)
     assert [output.output_type for output in cleaned.cells[1].outputs] == ["stream"]
     assert "execution" not in cleaned.cells[1].metadata and "widgets" not in cleaned.metadata
+
+
+def test_clean_notebook_keeps_an_explorers_picture(tmp_path):
+    from inpaintlib.notebooks import WIDGET_VIEW, clean_notebook
+
+    path = tmp_path / "00_x.ipynb"
+    write_notebook(path, ["explorer"])
+    notebook = nbformat.read(path, as_version=4)
+    still = {WIDGET_VIEW: {"model_id": "abc"}, "image/png": "iVBORw0KGgo=", "text/plain": "mask explorer"}
+    notebook.cells[1].outputs = [nbformat.v4.new_output("display_data", data=still)]
+    nbformat.write(notebook, path)
+    assert clean_notebook(path) == 0
+    (output,) = nbformat.read(path, as_version=4).cells[1].outputs
+    assert set(output.data) == {"image/png", "text/plain"}
+
+
+def test_kernels_use_local_sockets_instead_of_tcp():
+    import os
+
+    from inpaintlib.notebooks import kernel_config
+
+    transport = kernel_config().KernelManager.get("transport", "tcp")
+    assert transport == ("tcp" if os.name == "nt" else "ipc")

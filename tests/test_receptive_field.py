@@ -4,6 +4,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from collections import OrderedDict  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -12,6 +14,7 @@ import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
 from torch import nn  # noqa: E402
 
+from inpaintlib.models import PatchDiscriminator  # noqa: E402
 from inpaintlib.receptive_field import (  # noqa: E402
     MisalignedBranchesError,
     ReceptiveFieldError,
@@ -467,14 +470,33 @@ def test_explorer_sliders_move_the_unit():
     assert explorer.result == (0, 45, 11, 63)
 
 
-def test_explorer_can_skip_its_first_drawing():
+def test_explorer_draws_from_the_start_and_once_per_change():
     disc = small_discriminator()
     image = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(1))
     before = len(plt.get_fignums())
     explorer = receptive_field_explorer(disc, image, draw_first=False)
-    assert explorer.result == (21, 21, 43, 43) and len(plt.get_fignums()) == before
+    assert explorer.result == (21, 21, 43, 43) and explorer.redraws == 1
+    assert bytes(explorer.picture.value)[:4] == b"\x89PNG" and len(plt.get_fignums()) == before
+    first = bytes(explorer.picture.value)
     explorer.children[0].value = 0
-    assert explorer.result == (0, 21, 11, 43)
+    assert explorer.result == (0, 21, 11, 43) and explorer.redraws == 2
+    assert bytes(explorer.picture.value) != first
+    assert explorer.f(row=7, col=7) == (45, 45, 63, 63) and explorer.redraws == 2  # f draws nothing
+    with explorer.batch():
+        explorer.children[0].value, explorer.children[1].value = 3, 3
+    assert explorer.redraws == 3 and explorer.result == (13, 13, 35, 35)
+    assert all(not slider.continuous_update for slider in explorer.children[:2])  # redraws on release
+
+
+def test_explorer_redraws_within_half_a_second_at_the_notebook_size():
+    discriminator = PatchDiscriminator(activation="relu").eval()  # notebook 02's network and image size
+    layers = nn.Sequential(OrderedDict(discriminator.named_children()))
+    explorer = receptive_field_explorer(layers, torch.rand(3, 224, 224, generator=torch.Generator().manual_seed(0)))
+    times = []
+    for row in (0, 5, 27):
+        explorer.children[0].value = row
+        times.append(explorer.seconds)
+    assert min(times) < 0.5, times
 
 
 def test_plot_helpers_draw_the_regions():

@@ -1,4 +1,7 @@
-"""Tests for inpaintlib.widgets and inpaintlib.viz, without a kernel (Agg backend)."""
+"""Tests for inpaintlib.widgets and inpaintlib.viz, without a kernel (Agg backend).
+
+Explorers count their redraws (``.redraws``): one when built, one per change of a control.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import base64  # noqa: E402
+
+import ipywidgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -91,15 +97,127 @@ def test_explorer_draws_and_closes_its_preview(photo):
     assert len(plt.get_fignums()) == before
 
 
-def test_explorer_can_stay_quiet_until_a_slider_moves(photo, monkeypatch):
-    drawn = []
-    monkeypatch.setattr(widgets, "show_figure", lambda figure: (drawn.append(figure), plt.close(figure)))
-    explorer = widgets.mask_explorer(photo, kind="center", draw_first=False)
-    assert drawn == [] and explorer.result.shape == (64, 64)
-    sliders(explorer)["hole"].value = 10
-    assert len(drawn) == 1 and explorer.result.sum().item() == 100
-    widgets.mask_explorer(photo, kind="center")
-    assert len(drawn) == 2
+def _png_size(data) -> tuple[int, int]:
+    data = bytes(data)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.parametrize("kind", ["center", "blocks", "free_form"])
+def test_explorer_shows_its_view_from_the_start_and_redraws_once_per_change(photo, kind):
+    explorer = widgets.mask_explorer(photo, kind=kind)
+    assert explorer.redraws == 1 and _png_size(explorer.picture.value)[0] > 100
+    assert explorer.children[-2] is explorer.picture  # one picture, under the controls
+    first = bytes(explorer.picture.value)
+    control = explorer.kwargs_widgets[0]
+    control.value = control.min
+    assert explorer.redraws == 2 and bytes(explorer.picture.value) != first
+    control.value = control.min  # no change, no redraw
+    assert explorer.redraws == 2
+    for step, control in enumerate(explorer.kwargs_widgets, start=3):
+        control.value = control.value + 1
+        assert explorer.redraws == step
+
+
+def test_seed_is_a_text_box_and_redraws(photo):
+    explorer = widgets.mask_explorer(photo, kind="blocks", seed=3)
+    box = sliders(explorer)["seed"]
+    assert isinstance(box, ipywidgets.BoundedIntText) and box.value == 3
+    before = explorer.result
+    box.value = 12345
+    assert explorer.redraws == 2
+    assert torch.equal(explorer.result, random_blocks(64, count=7, block_size=sliders(explorer)["block_size"].value, seed=12345))
+    assert not torch.equal(explorer.result, before)
+
+
+def test_batch_redraws_once_for_several_changes(photo):
+    explorer = widgets.mask_explorer(photo, kind="center")
+    with explorer.batch():
+        sliders(explorer)["hole"].value = 20
+        sliders(explorer)["dy"].value = 10
+        sliders(explorer)["dx"].value = -5
+        assert explorer.redraws == 1
+    assert explorer.redraws == 2
+    assert torch.equal(explorer.result, center_block(64, hole=20, offset=(10, -5)))
+    with explorer.batch():
+        pass
+    assert explorer.redraws == 2  # nothing changed, nothing redrawn
+
+
+def test_dependent_controls_change_in_the_same_redraw():
+    a = ipywidgets.IntSlider(value=1, description="a")
+    b = ipywidgets.IntSlider(value=1, description="b")
+    seen = []
+
+    def view(draw, a, b):
+        seen.append((a, b))
+        return widgets.View(a + b)
+
+    def follow(change):
+        b.value = 10 * change["new"]
+
+    explorer = widgets.Explorer({"a": a, "b": b}, view, dependents={"a": follow}, show=False)
+    a.value = 2
+    assert seen == [(1, 1), (2, 20)] and explorer.result == 22 and explorer.redraws == 2
+    b.value = 3
+    assert seen[-1] == (2, 3) and explorer.redraws == 3
+    with pytest.raises(ValueError, match="dependents"):
+        widgets.Explorer({"a": a}, view, dependents={"c": follow})
+
+
+def test_a_failed_redraw_says_why_and_keeps_the_last_view():
+    a = ipywidgets.IntSlider(value=1, description="a")
+
+    def view(draw, a):
+        if a == 3:
+            raise ValueError("three is\nnot allowed")
+        return widgets.View(a)
+
+    explorer = widgets.Explorer({"a": a}, view)
+    a.value = 3
+    assert explorer.result == 1 and explorer.error == "three is not allowed"
+    assert "error: three is not allowed" in explorer.caption.value
+    a.value = 4
+    assert explorer.result == 4 and explorer.error is None and explorer.caption.value == ""
+    with pytest.raises(ValueError, match="three"):
+        widgets.Explorer({"a": ipywidgets.IntSlider(value=3)}, view)  # the first view must work
+
+
+def test_f_returns_the_result_without_drawing(photo, monkeypatch):
+    explorer = widgets.mask_explorer(photo, kind="center")
+    rendered = []
+    monkeypatch.setattr(widgets, "figure_bytes", lambda *args: rendered.append(args) or b"")
+    assert torch.equal(explorer.f(**explorer.kwargs), explorer.result)
+    assert explorer.f(hole=10).sum().item() == 100
+    assert rendered == [] and explorer.redraws == 1
+
+
+def test_display_data_carries_the_picture_for_saved_notebooks(photo):
+    explorer = widgets.mask_explorer(photo, kind="free_form")
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert base64.b64decode(bundle["image/png"]) == bytes(explorer.picture.value)
+    assert "VBox(" not in bundle["text/plain"] and "mask explorer" in bundle["text/plain"]
+    tabs = widgets.mask_explorers(photo)
+    assert [child.redraws for child in tabs.children] == [1, 1, 1]
+    assert list(tabs.titles) == ["center", "blocks", "free_form"]
+    bundle = tabs._repr_mimebundle_()
+    stacked = _png_size(base64.b64decode(bundle["image/png"]))
+    sizes = [_png_size(child.picture.value) for child in tabs.children]
+    assert stacked == (max(w for w, _ in sizes), sum(h for _, h in sizes))
+    assert "Tab(" not in bundle["text/plain"]
+    with pytest.raises(ValueError, match="explorers"):
+        widgets.explorer_tabs({})
+
+
+def test_mask_explorer_redraws_within_half_a_second():
+    image = torch.rand(3, 128, 128, generator=torch.Generator().manual_seed(0))  # notebook 01's size
+    explorer = widgets.mask_explorer(image, kind="free_form")
+    times = []
+    for width in (4, 8, 12):
+        sliders(explorer)["width"].value = width
+        times.append(explorer.seconds)
+    assert min(times) < 0.5, times
 
 
 def test_callback_without_drawing(photo):
