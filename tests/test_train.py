@@ -120,7 +120,7 @@ def make_trainer(
         generator.load_state_dict(reference.state_dict())
     if discriminator == "default":
         discriminator = TinyDiscriminator()
-    config = config or TrainConfig(epochs=2, batch_size=4, mask_kinds=["center", "blocks"], seed=3)
+    config = config or TrainConfig(amp=False, epochs=2, batch_size=4, mask_kinds=["center", "blocks"], seed=3)
     return Trainer(
         generator,
         discriminator,
@@ -173,15 +173,15 @@ def test_config_rejects_bad_values(options, word):
 
 def test_trainer_rejects_bad_inputs(tmp_path):
     with pytest.raises(ValueError, match="discriminator"):
-        Trainer(TinyGenerator(), None, Images(8, 0), None, TrainConfig(batch_size=2), out_dir=tmp_path, progress=False)
+        Trainer(TinyGenerator(), None, Images(8, 0), None, TrainConfig(amp=False, batch_size=2), out_dir=tmp_path, progress=False)
     with pytest.raises(ValueError, match="batch_size"):
         Trainer(
-            TinyGenerator(), TinyDiscriminator(), Images(3, 0), None, TrainConfig(batch_size=4), out_dir=tmp_path,
+            TinyGenerator(), TinyDiscriminator(), Images(3, 0), None, TrainConfig(amp=False, batch_size=4), out_dir=tmp_path,
             progress=False,
         )
     with pytest.raises(ValueError, match="masks are"):
         Trainer(
-            TinyGenerator(), TinyDiscriminator(), Images(8, 0), None, TrainConfig(batch_size=2), out_dir=tmp_path,
+            TinyGenerator(), TinyDiscriminator(), Images(8, 0), None, TrainConfig(amp=False, batch_size=2), out_dir=tmp_path,
             mask_sampler=MaskSampler(32, "center"), progress=False,
         )
 
@@ -214,12 +214,12 @@ def test_same_seed_same_losses(tmp_path):
     first = make_trainer(tmp_path / "a").fit()
     second = make_trainer(tmp_path / "b").fit()
     assert values(first) == values(second)
-    other = make_trainer(tmp_path / "c", config=TrainConfig(epochs=2, batch_size=4, mask_kinds="blocks", seed=4))
+    other = make_trainer(tmp_path / "c", config=TrainConfig(amp=False, epochs=2, batch_size=4, mask_kinds="blocks", seed=4))
     assert values(other.fit()) != values(first)
 
 
 def test_l2_only_run_has_no_adversarial_terms(tmp_path):
-    config = TrainConfig(epochs=1, batch_size=4, adversarial=False, mask_kinds="center")
+    config = TrainConfig(amp=False, epochs=1, batch_size=4, adversarial=False, mask_kinds="center")
     trainer = make_trainer(tmp_path, config=config, discriminator=None)
     history = trainer.fit()
     record = history.records[0]
@@ -229,7 +229,7 @@ def test_l2_only_run_has_no_adversarial_terms(tmp_path):
 
 
 def test_training_lowers_the_loss(tmp_path):
-    config = TrainConfig(epochs=6, batch_size=4, mask_kinds="center", patience=None, lr_g=1e-2)
+    config = TrainConfig(amp=False, epochs=6, batch_size=4, mask_kinds="center", patience=None, lr_g=1e-2)
     history = make_trainer(tmp_path, config=config).fit()
     assert history.train("rec")[-1] < history.train("rec")[0]
 
@@ -250,7 +250,7 @@ def test_validation_masks_are_fixed_per_image():
 
 
 def test_resume_gives_the_same_history_as_an_uninterrupted_run(tmp_path):
-    config = TrainConfig(epochs=3, batch_size=4, mask_kinds=["center", "blocks"], seed=3, patience=None)
+    config = TrainConfig(amp=False, epochs=3, batch_size=4, mask_kinds=["center", "blocks"], seed=3, patience=None)
     straight = make_trainer(tmp_path / "straight", config=config)
     expected = straight.fit()
 
@@ -264,15 +264,16 @@ def test_resume_gives_the_same_history_as_an_uninterrupted_run(tmp_path):
     assert history.best_epoch == expected.best_epoch
 
 
-def test_time_budget_stops_after_a_step_and_resumes_exactly(tmp_path):
-    config = TrainConfig(epochs=2, batch_size=4, mask_kinds=["center", "blocks"], seed=3, patience=None)
+def test_time_budget_finishes_the_first_epoch_stops_and_resumes_exactly(tmp_path):
+    config = TrainConfig(amp=False, epochs=2, batch_size=4, mask_kinds=["center", "blocks"], seed=3, patience=None)
     expected = make_trainer(tmp_path / "straight", config=config).fit()
 
     trainer = make_trainer(tmp_path / "budget", config=config)
     history = trainer.fit(max_minutes=1e-9)
-    assert history.stop_reason == "time budget" and len(history) == 0
+    assert history.stop_reason == "time budget" and len(history) == 1  # the first epoch always finishes
+    assert (tmp_path / "budget" / "best.pt").is_file()
     checkpoint = load_checkpoint(tmp_path / "budget" / "last.pt")
-    assert (checkpoint["epoch"], checkpoint["step"]) == (0, 1)
+    assert (checkpoint["epoch"], checkpoint["step"]) == (1, 0)
 
     trainer = make_trainer(tmp_path / "other", config=config)
     history = trainer.fit(resume_from=tmp_path / "budget" / "last.pt")
@@ -289,7 +290,7 @@ def test_resume_refuses_another_models_checkpoint(tmp_path):
     make_trainer(tmp_path).fit(epochs=1)
     with pytest.raises(ValueError, match="holds model 'tiny'"):
         Trainer(
-            TinyGenerator(), TinyDiscriminator(), Images(8, 0), None, TrainConfig(batch_size=2),
+            TinyGenerator(), TinyDiscriminator(), Images(8, 0), None, TrainConfig(amp=False, batch_size=2),
             out_dir=tmp_path, resume=True, model_name="other", progress=False,
         )
 
@@ -298,7 +299,7 @@ def test_resume_refuses_another_models_checkpoint(tmp_path):
 
 
 def test_best_checkpoint_holds_the_lowest_validation_loss(tmp_path):
-    config = TrainConfig(epochs=4, batch_size=4, mask_kinds="center", patience=None, lr_g=3e-2, seed=1)
+    config = TrainConfig(amp=False, epochs=4, batch_size=4, mask_kinds="center", patience=None, lr_g=3e-2, seed=1)
     history = make_trainer(tmp_path, config=config).fit()
     losses = history.val("rec")
     best = min(range(len(losses)), key=losses.__getitem__) + 1
@@ -315,7 +316,7 @@ def test_best_checkpoint_holds_the_lowest_validation_loss(tmp_path):
 
 def test_early_stopping_on_a_plateau(tmp_path):
     # A learning rate this small changes nothing: the validation loss is flat from epoch 1.
-    config = TrainConfig(epochs=10, batch_size=4, lr_g=1e-12, lr_d=1e-12, patience=2, min_delta=1e-3)
+    config = TrainConfig(amp=False, epochs=10, batch_size=4, lr_g=1e-12, lr_d=1e-12, patience=2, min_delta=1e-3)
     trainer = make_trainer(tmp_path, config=config)
     history = trainer.fit()
     assert history.stopped_early and history.stop_reason == "early stopping"
@@ -355,7 +356,7 @@ def test_keyboard_interrupt_saves_last_checkpoint(tmp_path):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to self is POSIX-only")
 def test_ctrl_c_finishes_the_step_saves_and_resumes_exactly(tmp_path):
-    config = TrainConfig(epochs=2, batch_size=4, mask_kinds=["center", "blocks"], seed=3, patience=None)
+    config = TrainConfig(amp=False, epochs=2, batch_size=4, mask_kinds=["center", "blocks"], seed=3, patience=None)
     expected = make_trainer(tmp_path / "straight", config=config).fit()
     trainer = make_trainer(tmp_path / "stopped", generator=CtrlCAt(call=2), config=config)
     with pytest.raises(KeyboardInterrupt):
@@ -367,7 +368,7 @@ def test_ctrl_c_finishes_the_step_saves_and_resumes_exactly(tmp_path):
 
 
 def test_progress_bars_show_running_losses(tmp_path, capsys):
-    make_trainer(tmp_path, config=TrainConfig(epochs=1, batch_size=4), progress=True).fit()
+    make_trainer(tmp_path, config=TrainConfig(amp=False, epochs=1, batch_size=4), progress=True).fit()
     err = capsys.readouterr().err
     assert "epoch 1" in err and "rec=" in err and "training" in err
 
@@ -441,14 +442,14 @@ def test_float16_run_resumes_exactly_with_its_loss_scales(tmp_path):
 
 def test_channels_last_is_the_default_layout_of_weights_and_batches(tmp_path):
     assert TrainConfig().channels_last
-    trainer = make_trainer(tmp_path / "nhwc", config=TrainConfig(epochs=1, batch_size=4))
+    trainer = make_trainer(tmp_path / "nhwc", config=TrainConfig(amp=False, epochs=1, batch_size=4))
     assert trainer.generator.conv1.weight.is_contiguous(memory_format=torch.channels_last)
     assert not trainer.generator.conv1.weight.is_contiguous()
     seen = []
     trainer._g_step_module = lambda images, masks: seen.append(images) or trainer.generator(images, masks)
     trainer.train_step(torch.rand(4, 3, SIZE, SIZE), torch.zeros(4, 1, SIZE, SIZE))
     assert seen[0].is_contiguous(memory_format=torch.channels_last)
-    plain = make_trainer(tmp_path / "nchw", config=TrainConfig(epochs=1, batch_size=4, channels_last=False))
+    plain = make_trainer(tmp_path / "nchw", config=TrainConfig(amp=False, epochs=1, batch_size=4, channels_last=False))
     assert plain.generator.conv1.weight.is_contiguous()
 
 
@@ -462,7 +463,7 @@ def test_channels_last_changes_speed_not_results(tmp_path):
     for channels_last in (False, True):
         torch.manual_seed(0)
         generator, discriminator = build_model("center"), build_discriminator("center")
-        config = TrainConfig(batch_size=4, channels_last=channels_last)
+        config = TrainConfig(amp=False, batch_size=4, channels_last=channels_last)
         trainer = Trainer(generator, discriminator, images, None, config, out_dir=tmp_path / str(channels_last),
                           device="cpu", model_name="center", progress=False)
         terms = trainer.train_step(images, masks)
@@ -483,7 +484,7 @@ def test_channels_last_changes_speed_not_results(tmp_path):
 
 
 def test_channels_last_checkpoint_loads_into_a_plain_model(tmp_path):
-    trainer = make_trainer(tmp_path, config=TrainConfig(epochs=1, batch_size=4))
+    trainer = make_trainer(tmp_path, config=TrainConfig(amp=False, epochs=1, batch_size=4))
     trainer.fit()
     fresh = TinyGenerator()
     fresh.load_state_dict(load_checkpoint(tmp_path / "last.pt")["generator"])
@@ -590,7 +591,7 @@ def test_center_model_trains_end_to_end(tmp_path):
     val = torch.utils.data.TensorDataset(images[4:])
     trainer = Trainer(
         models.build_model("center"), models.build_discriminator("center"), train, val,
-        TrainConfig(epochs=1, batch_size=2), out_dir=tmp_path, model_name="center", progress=False,
+        TrainConfig(amp=False, epochs=1, batch_size=2), out_dir=tmp_path, model_name="center", progress=False,
     )
     assert trainer.mask_sampler.kinds == ["center"]
     history = trainer.fit()
@@ -622,7 +623,7 @@ def test_trainer_gives_random_crops_a_new_epoch_each_pass(tmp_path):
     recorder = EpochRecorder()
     trainer = Trainer.__new__(Trainer)  # only the loader is exercised
     trainer.train_data = Subset(recorder, [0, 1, 2, 3])
-    trainer.config = TrainConfig(batch_size=2)
+    trainer.config = TrainConfig(amp=False, batch_size=2)
     trainer.dist = DistributedContext()
     trainer.device = torch.device("cpu")
     for epoch in (0, 1, 2):
