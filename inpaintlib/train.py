@@ -713,6 +713,13 @@ class Trainer:
         self.amp_dtype, precision = choose_precision(
             config.amp, config.amp_dtype, device, self.generator, self.discriminator, self.image_size
         )
+        if self.dist.enabled and config.amp == "auto" and device.type == "cpu":
+            # Timings differ between processes: every process takes the main process's choice.
+            chosen = torch.tensor([float(self.amp_dtype == torch.bfloat16 and self.dist.is_main)], device=device)
+            if self.dist.all_reduce_sum(chosen).item() > 0:
+                self.amp_dtype, precision = torch.bfloat16, {**precision, "dtype": "bfloat16"}
+            else:
+                self.amp_dtype, precision = None, {**precision, "dtype": "float32"}
         self.use_amp = self.amp_dtype is not None
         if config.amp == "auto" and self.dist.is_main:
             print(f"Precision: {precision['dtype']} ({precision['reason']})")
