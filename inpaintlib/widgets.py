@@ -169,7 +169,8 @@ class Explorer(widgets.VBox):
         self.redraws = 0
         self.seconds = 0.0
         self.error = None
-        self.picture = widgets.Image(format=format, layout=widgets.Layout(max_width="100%"))
+        # natural size (a VBox would stretch it to the full width), shrunk to fit a narrow page
+        self.picture = widgets.Image(format=format, layout=widgets.Layout(align_self="flex-start", max_width="100%"))
         self.caption = widgets.HTML()
         unknown = set(dependents or {}) - set(self.controls)
         if unknown:
