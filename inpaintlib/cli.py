@@ -20,7 +20,7 @@ import sys
 import warnings
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = ("run_notebooks", "train", "inpaint", "evaluate", "benchmark")
+COMMANDS = ("run_notebooks", "student_copy", "train", "inpaint", "evaluate", "benchmark")
 
 
 class UsageError(Exception):

@@ -197,3 +197,102 @@ def run_notebooks(
         if not run.ok and stop_on_error:
             break
     return runs
+
+
+#: Tag of a notebook cell that holds the answer to an exercise; student copies leave it out.
+SOLUTION_TAG = "solution"
+#: Tag papermill gives the cell it adds with a run's parameters; student copies leave it out too.
+INJECTED_TAG = "injected-parameters"
+
+
+def student_notebook(notebook, tag: str = SOLUTION_TAG):
+    """Return a copy of ``notebook`` (an ``nbformat`` node) to hand out, and how many solution cells it dropped.
+
+    Every output and execution count is cleared, and so are the run's metadata (papermill's,
+    widget state, timings). Cells tagged ``tag`` (the answers to exercises) are left out; where
+    a left-out run of cells held code, one empty code cell stands in its place, for the student's
+    answer. The cell papermill added with a run's parameters is left out as well, so the copy
+    starts from the notebook's own defaults.
+
+    Returns
+    -------
+    (nbformat.NotebookNode, int)
+        The copy and the number of solution cells left out.
+    """
+    import copy
+
+    import nbformat
+
+    student = copy.deepcopy(notebook)
+    for key in ("papermill", "widgets"):
+        student.metadata.pop(key, None)
+    cells, dropped, gap_has_code = [], 0, False
+    for cell in student.cells:
+        tags = cell.metadata.get("tags", [])
+        if INJECTED_TAG in tags:
+            continue
+        if tag in tags:
+            dropped += 1
+            gap_has_code = gap_has_code or cell.cell_type == "code"
+            continue
+        if gap_has_code:
+            cells.append(nbformat.v4.new_code_cell(""))
+            gap_has_code = False
+        cells.append(cell)
+    if gap_has_code:
+        cells.append(nbformat.v4.new_code_cell(""))
+    for cell in cells:
+        for key in ("execution", "papermill"):
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    student.cells = cells
+    return student, dropped
+
+
+def student_copy(target: str | Path, folder: str | Path | None = None, tag: str = SOLUTION_TAG,
+                 overwrite: bool = False) -> list[tuple[Path, int]]:
+    """Write every notebook into ``target`` as a student copy (:func:`student_notebook`).
+
+    Parameters
+    ----------
+    target : path
+        The folder to write; created when missing. It may not be the notebooks' own folder.
+    folder : path, optional
+        Where the notebooks are; the project's ``notebooks/`` by default.
+    tag : str
+        The tag of the solution cells.
+    overwrite : bool
+        Replace notebooks of the same name already in ``target`` (refused otherwise).
+
+    Returns
+    -------
+    list of (Path, int)
+        Each copy written and how many solution cells it left out.
+    """
+    import nbformat
+
+    from inpaintlib.cli import UsageError
+    from inpaintlib.outputs import check_output_folder, same_file
+
+    sources = notebook_paths(folder)
+    target = check_output_folder(target, "DIR")
+    if target.is_dir() and same_file(target, sources[0].parent):
+        raise UsageError(f"{target} holds the notebooks themselves; give another folder for the student copy")
+    existing = [target / source.name for source in sources if (target / source.name).exists()]
+    if existing and not overwrite:
+        raise UsageError(
+            f"{existing[0]} exists ({len(existing)} notebook(s) in {target}); pass --overwrite to replace them"
+        )
+    if any(path.is_dir() for path in existing):
+        raise UsageError(f"{next(path for path in existing if path.is_dir())} is a folder; remove it or choose another DIR")
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in sources:
+        student, dropped = student_notebook(nbformat.read(str(source), as_version=4), tag)
+        output = target / source.name
+        partial = output.with_name(f".{output.name}.partial")
+        nbformat.write(student, str(partial))
+        partial.replace(output)
+        written.append((output, dropped))
+    return written
