@@ -1,8 +1,8 @@
 """Every explorer works in a real browser: JupyterLab, headless Chromium, selenium.
 
 For each notebook with an explorer (01 masks, 02 receptive field, and the inpainting explorer of
-notebook 07, built here on a small notebook from the library's baselines, because notebook 07
-needs trained models), the test opens the notebook in JupyterLab, runs all cells, waits for the
+the evaluation notebook 08, built here in a small notebook over the library's baselines, because
+notebook 08 needs trained models), the test opens the notebook in JupyterLab, runs all cells, waits for the
 kernel, checks that each explorer shows its picture from the start in exactly one output, moves
 each kind of control it has (slider, dropdown, text box) and checks that the picture changed
 (its ``src`` and its pixels) and that no "Error displaying widget", traceback or text repr of a
@@ -15,6 +15,7 @@ selenium (the ``test`` extra); without them it skips. The JupyterLab server it s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -93,7 +94,7 @@ def lab(tmp_path_factory):
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(INPAINTING_NOTEBOOK)]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(notebook, root / "07_inpainting_explorer.ipynb")
+    nbformat.write(notebook, root / "08_inpainting_explorer.ipynb")
     _write_settings(base / "settings")
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     env.update(
@@ -245,6 +246,17 @@ def _open_and_run(driver, url: str, token: str, name: str, folder: Path) -> Page
     return page
 
 
+@contextlib.contextmanager
+def _notebook(lab, driver, name: str, folder: Path):
+    """Open ``name``, run all cells, yield the page; shut its kernel down at the end."""
+    url, token, _ = lab
+    page = _open_and_run(driver, url, token, name, folder)
+    try:
+        yield page
+    finally:
+        page.close()
+
+
 def _explorers(page: Page) -> list:
     """The explorers on the page: the parents of the widget pictures, in page order."""
     from selenium.webdriver.common.by import By
@@ -311,62 +323,66 @@ def _move(page: Page, explorer, kind: str, index: int = 0) -> str:
     raise ValueError(kind)
 
 
+def _count_redraws(page: Page, explorer) -> None:
+    """Count from now on how often the explorer's picture is replaced (its ``src`` changes)."""
+    page.script("""
+        const picture = arguments[0];
+        picture.dataset.redraws = '0';
+        if (picture._redrawWatch) picture._redrawWatch.disconnect();
+        picture._redrawWatch = new MutationObserver(() => {
+            picture.dataset.redraws = String(Number(picture.dataset.redraws) + 1);
+        });
+        picture._redrawWatch.observe(picture, {attributes: true, attributeFilter: ['src']});
+    """, _picture(explorer))
+
+
 def _check_control(page: Page, explorer, kind: str, index: int = 0) -> None:
+    """Move one control; the picture must change, exactly once, and nothing may show broken."""
     src, pixels = _look(page, explorer)
+    _count_redraws(page, explorer)
     done = _move(page, explorer, kind, index)
     page.wait(lambda: _picture(explorer).get_attribute("src") != src, 60, f"the picture to change after {done}")
     page.wait(page.kernel_idle, 60, "the kernel after the change")
+    time.sleep(0.5)
     new_src, new_pixels = _look(page, explorer)
     page.shot(f"{kind}{index}")
     assert new_pixels != pixels, f"{page.name}: {done} changed the picture's src but not what it shows"
+    redraws = int(_picture(explorer).get_attribute("data-redraws"))
+    assert redraws == 1, f"{page.name}: {done} redrew the picture {redraws} times, expected once"
     page.assert_nothing_broken(f"after {done}")
 
 
 def test_mask_explorers_in_tabs(lab, browser, tmp_path):
-    url, token, _ = lab
-    page = _open_and_run(browser, url, token, "01_masks.ipynb", tmp_path)
-    try:
-        _check_mask_tabs(page)
-    finally:
-        page.close()
-
-
-def _check_mask_tabs(page: Page) -> None:
     from selenium.webdriver.common.by import By
 
-    explorers = _explorers(page)
-    assert len(explorers) == 3, f"expected one explorer per mask family, found {len(explorers)}"
-    _assert_shown_once(page, explorers[0])
-    tabs = page.panel().find_elements(By.CSS_SELECTOR, ".widget-tab .lm-TabBar-tab")
-    assert [tab.text for tab in tabs] == ["center", "blocks", "free_form"]
-    for tab, explorer in zip(tabs, explorers):
-        page.script("arguments[0].scrollIntoView({block: 'center'});", tab)
-        tab.click()
-        page.wait(lambda: _picture(explorer).is_displayed(), 10, f"the {tab.text} tab")
-        page.shot(f"tab_{tab.text}")
-        assert _picture(explorer).size["width"] > 100, f"the {tab.text} tab shows no preview from the start"
-        _check_control(page, explorer, "slider", 0)
-        _check_control(page, explorer, "slider", 1)
-        if tab.text != "center":
-            _check_control(page, explorer, "text")
+    with _notebook(lab, browser, "01_masks.ipynb", tmp_path) as page:
+        explorers = _explorers(page)
+        assert len(explorers) == 3, f"expected one explorer per mask family, found {len(explorers)}"
+        _assert_shown_once(page, explorers[0])
+        tabs = page.panel().find_elements(By.CSS_SELECTOR, ".widget-tab .lm-TabBar-tab")
+        assert [tab.text for tab in tabs] == ["center", "blocks", "free_form"]
+        for tab, explorer in zip(tabs, explorers):
+            page.script("arguments[0].scrollIntoView({block: 'center'});", tab)
+            tab.click()
+            page.wait(lambda: _picture(explorer).is_displayed(), 10, f"the {tab.text} tab")
+            page.shot(f"tab_{tab.text}")
+            assert _picture(explorer).size["width"] > 100, f"the {tab.text} tab shows no preview from the start"
+            _check_control(page, explorer, "slider", 0)
+            _check_control(page, explorer, "slider", 1)
+            if tab.text != "center":
+                _check_control(page, explorer, "text")
 
 
 def test_receptive_field_explorer(lab, browser, tmp_path):
-    url, token, _ = lab
-    page = _open_and_run(browser, url, token, "02_receptive_field.ipynb", tmp_path)
-    try:
+    with _notebook(lab, browser, "02_receptive_field.ipynb", tmp_path) as page:
         (explorer,) = _explorers(page)
         _assert_shown_once(page, explorer)
         _check_control(page, explorer, "slider", 0)  # row
         _check_control(page, explorer, "slider", 1)  # col
-    finally:
-        page.close()
 
 
 def test_inpainting_explorer(lab, browser, tmp_path):
-    url, token, _ = lab
-    page = _open_and_run(browser, url, token, "07_inpainting_explorer.ipynb", tmp_path)
-    try:
+    with _notebook(lab, browser, "08_inpainting_explorer.ipynb", tmp_path) as page:
         (explorer,) = _explorers(page)
         _assert_shown_once(page, explorer)
         _check_control(page, explorer, "dropdown", 0)  # image
@@ -374,5 +390,3 @@ def test_inpainting_explorer(lab, browser, tmp_path):
         _check_control(page, explorer, "slider", 0)  # size
         _check_control(page, explorer, "text")  # seed
         assert "PSNR hole (dB)" in explorer.text
-    finally:
-        page.close()
