@@ -4,7 +4,7 @@ An :class:`Explorer` is a widget (a ``VBox``): its controls, then an image widge
 the current view, rendered as PNG or JPEG in the kernel, then a line of text (a score table).
 It never relies on a notebook's output capture or on the matplotlib backend: every change
 of a control renders the figure to bytes and sets the image widget's value, so the view
-updates the same in JupyterLab, the classic Notebook and VS Code, and a headless run
+updates in any front end that renders ipywidgets (JupyterLab is tested), and a headless run
 (papermill, nbval) gets no output from inside a widget. The view is drawn once when the
 explorer is built, so it shows from the first frame; each change of a control redraws
 exactly once, also when a change resets other controls (:meth:`Explorer.batch`).
