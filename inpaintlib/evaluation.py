@@ -16,7 +16,7 @@ The :class:`EvaluationResult` holds the per-image records and makes the tables
 (:meth:`EvaluationResult.to_json`) and gallery picks
 (:meth:`EvaluationResult.best_and_worst`).
 
-Comparing trained models (what notebook 07 does):
+Comparing trained models (what notebook 08 does):
 
 * :func:`find_runs` lists the training runs under :func:`inpaintlib.runtime.runs_dir`
   (every folder with a ``history.json``), each a :class:`TrainedRun` with its history and
