@@ -36,6 +36,7 @@ __all__ = [
     "choose_precision",
     "cpu_flags",
     "cpu_has_bfloat16",
+    "cpuinfo_lines",
     "precision_cache_path",
     "time_training_steps",
 ]
@@ -49,13 +50,17 @@ MIN_SPEEDUP = 1.15
 _BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
+def cpuinfo_lines() -> list[str]:
+    """Return the lines of ``/proc/cpuinfo`` (none where it cannot be read)."""
+    try:
+        return Path("/proc/cpuinfo").read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+
+
 def cpu_flags() -> set[str]:
     """Return the CPU's feature flags (from ``/proc/cpuinfo``; empty where it cannot be read)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
-        return set()
-    for line in text.splitlines():
+    for line in cpuinfo_lines():
         if line.startswith(("flags", "Features")):
             return set(line.split(":", 1)[1].split())
     return set()
@@ -150,11 +155,12 @@ def _read_cache(path: Path) -> dict:
 
 
 def _write_cache(path: Path, data: dict) -> None:
+    from inpaintlib.checkpoints import atomic_write
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(data, indent=1, sort_keys=True))
-        os.replace(temporary, path)
+        with atomic_write(path, "w") as stream:
+            stream.write(json.dumps(data, indent=1, sort_keys=True))
     except OSError:
         pass  # a read-only home only costs the next run a new measurement
 

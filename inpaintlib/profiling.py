@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from inpaintlib.precision import cpu_flags
+from inpaintlib.precision import cpu_flags, cpuinfo_lines
 
 __all__ = ["ConvProbe", "conv_probe", "efficiency", "kernel_libraries", "nominal_fma_peak"]
 
@@ -98,10 +98,7 @@ def nominal_fma_peak(cores: int | None = None, flags: set[str] | None = None) ->
     operations in two halves the avx512 figure is the avx2 one): ``cores x GHz x lanes x 2 (FMA) x 2``.
     """
     flags = cpu_flags() if flags is None else flags
-    try:
-        mhz = [float(line.split(":")[1]) for line in open("/proc/cpuinfo") if line.startswith("cpu MHz")]
-    except OSError:
-        mhz = []
+    mhz = [float(line.split(":")[1]) for line in cpuinfo_lines() if line.startswith("cpu MHz")]
     if not mhz:
         return None
     lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4

@@ -151,7 +151,7 @@ class UNetInpainter(InpaintingModel):
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.base_fill == "telea":
-            base = self.classical_fill(image, mask).contiguous(memory_format=_layout_of(image))
+            base = self.classical_fill(image, mask)
             inputs = torch.cat([imagenet_normalize(base), mask], dim=1)
         else:
             base = None
@@ -182,6 +182,3 @@ class UNetInpainter(InpaintingModel):
             f"base_fill={self.base_fill!r}"
         )
 
-
-def _layout_of(tensor: torch.Tensor) -> torch.memory_format:
-    return torch.channels_last if tensor.dim() == 4 and tensor.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
