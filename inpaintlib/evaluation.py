@@ -607,57 +607,79 @@ def held_out_images(
     data_dir=None,
     domain: str = "photo",
     seed: int = 0,
-    val_fraction: float = 0.2,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    split: str = "test",
 ):
-    """Load validation images, at ``size`` pixels, that no training run has seen.
+    """Load held-out images at ``size`` pixels: the test images (default), or the validation images.
 
     :func:`inpaintlib.data.load_dataset` shuffles the images with ``seed``, keeps the first
-    ``limit`` and sends the first ``round(limit * val_fraction)`` of those to validation. So
-    loading ``limit = count / val_fraction`` images gives the first ``count`` images of the
-    shuffle as the validation part: images that are in the validation split of **every** run
-    trained with the same ``seed`` and ``val_fraction`` on at least ``limit`` images (or on all
-    of them), whatever limit that run used.
+    ``limit`` and sends the first ``round(limit * test_fraction)`` of those to test, the next
+    ``round(limit * val_fraction)`` to validation (see :func:`inpaintlib.data.split_indices`).
+    So loading the smallest ``limit`` whose test part holds ``count`` images gives the first
+    ``count`` images of the shuffle, which are in the test split of **every** run trained with the
+    same ``seed`` and fractions on at least ``limit`` images (or on all of them), whatever limit
+    that run used: no such run trained on them or chose its best epoch on them. With
+    ``split="val"`` the images are that limit's validation part: they chose the best epoch of
+    a run on exactly ``limit`` images, and no run on at least ``limit`` images trained on them.
 
     Parameters
     ----------
     size : int
         Image side (128 for Model 1, 224 for Models 2 and 3).
     count : int, optional
-        How many held-out images; ``None`` takes the whole validation split.
-    source, data_dir, domain, seed, val_fraction
+        How many held-out images; ``None`` takes the whole part.
+    source, data_dir, domain, seed, val_fraction, test_fraction
         As in :func:`inpaintlib.data.load_dataset` (``data_dir=""`` counts as ``None``).
+    split : {"test", "val"}
+        Which part to hold out: ``"test"`` (what every comparison should score) or ``"val"``.
 
     Returns
     -------
     inpaintlib.data.DatasetSplit
-        Its ``val`` part holds the held-out images; :func:`evaluate` uses it directly, and its
-        ``description`` says which images they are.
+        Both its ``val`` and its ``test`` parts hold the chosen held-out images, so
+        :func:`evaluate` (which scores a split's ``val`` part) and the explorers use them
+        directly; ``train`` is the training part, and ``description`` (the loaded split's,
+        with its train / validation / test counts) says which images are held out.
     """
-    from inpaintlib.data import load_dataset
+    import dataclasses
 
+    from inpaintlib.data import load_dataset, split_sizes
+
+    if split not in ("test", "val"):
+        raise ValueError(f"split must be 'test' or 'val', got {split!r}")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise ValueError(f"count must be a positive integer or None, got {count!r}")
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    fraction = test_fraction if split == "test" else val_fraction
+    if not 0 < fraction < 1:
+        name = "test_fraction" if split == "test" else "val_fraction"
+        raise ValueError(f"{name} must be in (0, 1) to hold out {split} images, got {fraction!r}")
+    part = 2 if split == "test" else 1  # index in split_sizes' (train, val, test)
     limit = None
     if count is not None:
-        limit = max(2, round(count / val_fraction))
-        while round(limit * val_fraction) < count:
+        limit = max(1, int((count - 0.5) / fraction) - 1)  # no smaller limit can hold count images
+        while split_sizes(limit, val_fraction, test_fraction)[part] < count:
             limit += 1
-    split = load_dataset(
+    loaded = load_dataset(
         source, domain=domain, size=size, data_dir=data_dir or None, val_fraction=val_fraction,
-        seed=seed, limit=limit, verbose=False,
+        test_fraction=test_fraction, seed=seed, limit=limit, verbose=False,
     )
-    held = len(split.val)
+    images = loaded.test if split == "test" else loaded.val
+    noun = "test" if split == "test" else "validation"
     if limit is None:
-        why = f"the whole validation split (seed {seed})"
+        why = f"the whole {noun} split ({len(images)} images, seed {seed})"
+    elif split == "test":
+        why = (
+            f"the {len(images)} test images, the first of the seed-{seed} shuffle, which every run trained "
+            f"with seed {seed} on at least {limit} images (or on all of them) kept for test"
+        )
     else:
         why = (
-            f"the first {held} images of the seed-{seed} shuffle, which every run trained with seed {seed} "
-            f"on at least {limit} images (or on all of them) kept for validation"
+            f"the {len(images)} validation images of a seed-{seed} split of {limit} images, which no run "
+            f"trained with seed {seed} on at least {limit} images (or on all of them) trained on"
         )
-    split.description = f"{split.description} Held out for evaluation: {why}."
-    return split
+    description = f"{loaded.description} Held out for evaluation: {why}."
+    return dataclasses.replace(loaded, val=images, test=images, description=description)
 
 
 # ------------------------------------------------------------------------------------ trained runs

@@ -30,7 +30,7 @@ def smooth_image(width: int, height: int, seed: int, mode: str = "RGB") -> Image
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Train Model 1 for one epoch on 8 small photos (6 train, 2 validation)."""
+    """Train Model 1 for one epoch on 8 small photos (6 train, 1 validation, 1 test)."""
     root = tmp_path_factory.mktemp("cli")
     folder = root / "photos"
     folder.mkdir()

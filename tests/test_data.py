@@ -31,6 +31,7 @@ from inpaintlib.data import (
     preview_views,
     sample_images,
     split_indices,
+    split_sizes,
 )
 
 REAL_DATA = Path(os.environ.get(runtime.DATA_ENV) or runtime.data_root() / "monet2photo")
@@ -52,6 +53,11 @@ def write_image(path: Path, seed: int = 0, size: tuple[int, int] = (48, 40), mod
 
 def make_folder(root: Path, count: int, prefix: str = "img", start: int = 0) -> list[Path]:
     return [write_image(root / f"{prefix} {i:03d}.jpg", seed=start + i) for i in range(count)]
+
+
+def parts(kept: int) -> dict[str, int]:
+    """The counts a split of ``kept`` images has with the default fractions."""
+    return dict(zip(("train", "val", "test"), split_sizes(kept)))
 
 
 @pytest.fixture
@@ -253,7 +259,7 @@ def test_two_domain_layouts(tmp_path, layout, monet_dirs, photo_dirs):
     assert monet.layout == layout
     assert sum(monet.counts.values()) == 3 * len(monet_dirs)
     assert sum(photo.counts.values()) == 5 * len(photo_dirs)
-    assert all(path.name.startswith("monet") for path in monet.train.paths + monet.val.paths)
+    assert all(path.name.startswith("monet") for path in monet.train.paths + monet.val.paths + monet.test.paths)
     assert all(path.name.startswith("photo") for path in photo.train.paths)
 
 
@@ -268,7 +274,7 @@ def test_plain_folder_ignores_the_domain(tmp_path):
     make_folder(tmp_path / "anything", 6)
     split = load_dataset(tmp_path, domain="monet", size=SIZE, verbose=False)
     assert split.source == "folder" and split.layout == "folder"
-    assert split.counts == {"train": 5, "val": 1}
+    assert split.counts == parts(6)
     assert "domain does not apply" in split.description
 
 
@@ -278,6 +284,10 @@ def test_bad_arguments_name_themselves(tmp_path):
         load_dataset(tmp_path, domain="cats", verbose=False)
     with pytest.raises(ValueError, match="val_fraction"):
         load_dataset(tmp_path, val_fraction=1.5, verbose=False)
+    with pytest.raises(ValueError, match="test_fraction"):
+        load_dataset(tmp_path, test_fraction=-0.1, verbose=False)
+    with pytest.raises(ValueError, match="below 1"):
+        load_dataset(tmp_path, val_fraction=0.5, test_fraction=0.5, verbose=False)
     with pytest.raises(ValueError, match="size"):
         ImageFolderDataset(tmp_path, size=0)
     with pytest.raises(ValueError, match="crop"):
@@ -287,15 +297,12 @@ def test_bad_arguments_name_themselves(tmp_path):
 # --- splits --------------------------------------------------------------------------------------
 
 
-def test_split_indices_is_seeded_disjoint_and_80_20():
-    train, val = split_indices(100, 0.2, seed=3)
-    assert (len(train), len(val)) == (80, 20)
+def test_split_indices_with_no_test_share_is_a_seeded_two_way_split():
+    train, val, test = split_indices(100, 0.2, seed=3, test_fraction=0.0)
+    assert (len(train), len(val), test) == (80, 20, [])
     assert set(train).isdisjoint(val) and set(train) | set(val) == set(range(100))
-    assert split_indices(100, 0.2, seed=3) == (train, val)
-    assert split_indices(100, 0.2, seed=4) != (train, val)
-    small_train, small_val = split_indices(100, 0.2, seed=3, limit=10)
-    assert (len(small_train), len(small_val)) == (8, 2)
-    assert split_indices(5, 0.2, seed=0)[1] and split_indices(1, 0.2, seed=0) == ([0], [])
+    assert split_indices(5, 0.2, seed=0, test_fraction=0.0)[1]
+    assert split_indices(1, 0.2, seed=0, test_fraction=0.0) == ([0], [], [])
 
 
 def test_split_does_not_depend_on_listing_order(tmp_path, monkeypatch):
@@ -311,14 +318,16 @@ def test_split_does_not_depend_on_listing_order(tmp_path, monkeypatch):
     second = load_dataset(tmp_path, size=SIZE, seed=7, verbose=False)
     other_seed = load_dataset(tmp_path, size=SIZE, seed=8, verbose=False)
     assert first.train.paths == second.train.paths and first.val.paths == second.val.paths
+    assert first.test.paths == second.test.paths
     assert set(first.val.paths) != set(other_seed.val.paths)
     assert set(first.train.paths).isdisjoint(first.val.paths)
+    assert set(first.test.paths).isdisjoint(first.train.paths + first.val.paths)
 
 
 def test_limit_caps_the_number_of_images(tmp_path):
     make_folder(tmp_path, 15)
     split = load_dataset(tmp_path, size=SIZE, limit=10, verbose=False)
-    assert split.counts == {"train": 8, "val": 2}
+    assert split.counts == parts(10)
     assert "limited to 10" in split.description
 
 
@@ -332,11 +341,11 @@ def test_auto_uses_the_local_copy_from_the_environment(tmp_path, monkeypatch, no
     monkeypatch.setenv(runtime.DATA_ENV, str(copy))
     split = load_dataset("auto", domain="photo", size=SIZE)
     assert split.source == "monet2photo" and split.root == copy
-    assert split.counts == {"train": 8, "val": 2}
+    assert split.counts == parts(10)
     assert "$INPAINTLIB_DATA" in split.description
     printed = capsys.readouterr().out.strip().splitlines()
     assert len(printed) == 1 and printed[0] == f"data: {split.description}"
-    assert load_dataset("monet2photo", domain="monet", size=SIZE, verbose=False).counts == {"train": 4, "val": 1}
+    assert load_dataset("monet2photo", domain="monet", size=SIZE, verbose=False).counts == parts(5)
 
 
 def test_auto_prefers_data_dir_then_env_then_project(tmp_path, monkeypatch, no_local_copy):
@@ -355,7 +364,7 @@ def test_auto_falls_back_to_the_offline_default_and_says_so(monkeypatch, no_loca
     monkeypatch.setenv(runtime.DATA_ENV, str(tmp_path / "not-there"))
     split = load_dataset("auto", domain="photo", size=SIZE, seed=0, verbose=False)
     assert split.source == "sample" and split.root is None
-    assert split.counts == {"train": 192, "val": 48}
+    assert split.counts == parts(240)
     assert "No local monet2photo copy was found" in split.description
     assert "not-there is missing" in split.description
     assert split.train[0].shape == (3, SIZE, SIZE)
@@ -387,9 +396,9 @@ def test_sample_paintings_are_stylised_stand_ins(no_network):
 def test_real_monet2photo_counts():
     monet = load_dataset("auto", domain="monet", size=SIZE, data_dir=REAL_DATA, verbose=False)
     assert monet.source == "monet2photo"
-    assert monet.counts == {"train": 97, "val": 24}
+    assert sum(monet.counts.values()) == 121 and monet.counts == parts(121)
     photo = load_dataset("auto", domain="photo", size=SIZE, data_dir=REAL_DATA, verbose=False)
-    assert sum(photo.counts.values()) == 751
+    assert sum(photo.counts.values()) == 751 and photo.counts == parts(751)
     assert photo.train[0].shape == (3, SIZE, SIZE)
 
 
@@ -513,7 +522,8 @@ def test_load_dataset_amplifies_the_training_part_only(tmp_path):
     make_folder(tmp_path, 10)
     split = load_dataset(tmp_path, size=SIZE, amplify=3, verbose=False)
     assert isinstance(split.train, AmplifiedDataset)
-    assert split.counts == {"train": 24, "val": 2}
+    expected = parts(10)
+    assert split.counts == {**expected, "train": 3 * expected["train"]}  # validation and test are not amplified
     assert "autoaugment" in split.description
 
 
@@ -556,8 +566,8 @@ def test_image_names_follow_subsets_and_views(tmp_path, no_local_copy):
     make_folder(tmp_path, 5)
     split = load_dataset(tmp_path, size=SIZE, amplify=2, verbose=False)
     names = image_names(split.train)
-    assert len(names) == 8 and names[0].endswith("#view0") and names[1].endswith("#view1")
-    assert image_names(split.val)[0].endswith(".jpg")
+    assert len(names) == 2 * parts(5)["train"] and names[0].endswith("#view0") and names[1].endswith("#view1")
+    assert image_names(split.val)[0].endswith(".jpg") and image_names(split.test)[0].endswith(".jpg")
     sample = load_dataset("sample", size=SIZE, sample_count=10, verbose=False)
     assert set(image_names(sample.train)).isdisjoint(image_names(sample.val))
     assert all("#crop" in name for name in image_names(sample.val))

@@ -291,21 +291,29 @@ def test_method_kinds_restrict_a_method_and_survive_json_and_subset(tmp_path):
         result.subset(methods=["nope"])
 
 
-def test_held_out_images_are_in_every_larger_runs_validation_split(tmp_path):
+def test_held_out_images_are_in_every_larger_runs_test_split(tmp_path):
     from inpaintlib.data import image_names, load_dataset
 
     folder = _write_pngs(tmp_path / "pictures", count=30, size=24)
     held = held_out_images(16, count=3, source=str(folder), seed=2)
     names = set(image_names(held.val))
+    assert names == set(image_names(held.test))  # evaluate() scores the val part: the test images
     assert len(names) == 3 and "Held out for evaluation" in held.description
-    for limit in (15, 22, None):  # runs trained on at least 15 images (or on all 30)
+    for limit in (20, 25, None):  # runs trained on at least 20 images (or on all 30)
         run = load_dataset(str(folder), size=16, seed=2, limit=limit, verbose=False)
-        assert names <= set(image_names(run.val))
-        assert not names & set(image_names(run.train))
+        assert names <= set(image_names(run.test))
+        assert not names & set(image_names(run.train) + image_names(run.val))
     everything = held_out_images(16, source=str(folder), seed=2)
-    assert len(everything.val) == 6  # the whole 20% validation split
+    whole = load_dataset(str(folder), size=16, seed=2, verbose=False)
+    assert image_names(everything.val) == image_names(whole.test)  # the whole test split
+    validation = held_out_images(16, count=2, source=str(folder), seed=2, split="val")
+    val_names = set(image_names(validation.val))
+    assert len(val_names) == 2 and "validation images" in validation.description
+    assert not val_names & set(image_names(whole.train))  # no run on more images trains on them
     with pytest.raises(ValueError, match="count"):
         held_out_images(16, count=0, source=str(folder))
+    with pytest.raises(ValueError, match="split"):
+        held_out_images(16, count=1, source=str(folder), split="train")
 
 
 def _fake_run(root, name, model_name="center", epochs=3, kinds=None, checkpoint=True):

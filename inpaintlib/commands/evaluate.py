@@ -4,10 +4,12 @@ Every method sees the same images and the same holes (see :mod:`inpaintlib.evalu
 
 Which images are used (``--split``):
 
-* ``val``: the validation part of :func:`inpaintlib.data.load_dataset` with its default 80/20
-  split chosen by ``--split-seed`` (0, as in training), so trained models are scored on images
-  they did not see. This is the default for a named dataset (``auto``, ``monet2photo``,
-  ``sample``) and for a folder in a monet2photo layout.
+* ``test``: the test part of :func:`inpaintlib.data.load_dataset` with its default 70/15/15
+  train / validation / test split chosen by ``--split-seed`` (0, as in training), so trained
+  models are scored on images they neither trained on nor chose their best epoch on. This is
+  the default for a named dataset (``auto``, ``monet2photo``, ``sample``) and for a folder in a
+  monet2photo layout.
+* ``val``: the validation part of the same split (the images that chose the best epoch).
 * ``all``: every image of the source. This is the default for a plain folder of images,
   which a model was presumably not trained on.
 """
@@ -42,10 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--domain", default="photo", help="photo or monet, for two-domain datasets (default: photo)")
     parser.add_argument(
-        "--split", choices=("auto", "val", "all"), default="auto",
-        help="val: the validation split; all: every image (default: all for a plain folder, val otherwise)",
+        "--split", choices=("auto", "test", "val", "all"), default="auto",
+        help="test: the test split; val: the validation split; all: every image "
+        "(default: all for a plain folder, test otherwise)",
     )
-    parser.add_argument("--split-seed", type=int, default=0, help="seed of the train/validation split (default: 0)")
+    parser.add_argument(
+        "--split-seed", type=int, default=0, help="seed of the train/validation/test split (default: 0)"
+    )
     parser.add_argument(
         "--masks", default="center,blocks,free_form",
         help="comma-separated mask kinds from center, blocks, free_form (default: all three)",
@@ -119,8 +124,8 @@ def _resolve_split(data: str, split: str) -> str:
     if data not in ("auto", "monet2photo", "sample") and path.is_dir():
         from inpaintlib.data import find_layout
 
-        return "all" if find_layout(path).name == "folder" else "val"
-    return "val"
+        return "all" if find_layout(path).name == "folder" else "test"
+    return "test"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -167,11 +172,9 @@ def run(args: argparse.Namespace) -> int:
             methods[baseline.name] = baseline
 
     split = _resolve_split(args.data, args.split)
-    dataset = load_dataset(
-        args.data, domain=args.domain, size=size, seed=args.split_seed,
-        val_fraction=0.0 if split == "all" else 0.2, verbose=False,
-    )
-    images = dataset.train if split == "all" else dataset.val
+    fractions = {"val_fraction": 0.0, "test_fraction": 0.0} if split == "all" else {}
+    dataset = load_dataset(args.data, domain=args.domain, size=size, seed=args.split_seed, verbose=False, **fractions)
+    images = {"all": dataset.train, "val": dataset.val, "test": dataset.test}[split]
     if len(images) == 0:
         raise UsageError(f"the {split} split of {args.data!r} holds no images")
     description = f"{dataset.description} Evaluated split: {split} ({len(images)} images)."

@@ -11,7 +11,8 @@ Modules
 images         reading files (any mode -> RGB), resize + crop, :class:`ImageFolderDataset`
 layouts        CycleGAN / Kaggle / ``monet/ + photo/`` / plain folder; finding a local monet2photo
 sample         the offline default: crops of the photos bundled with scikit-image
-load           :func:`load_dataset`, :class:`DatasetSplit`, :func:`split_indices`
+load           :func:`load_dataset`, :class:`DatasetSplit` (train / validation / test, 70/15/15),
+               :func:`split_indices`, :func:`split_sizes`
 normalization  ImageNet :func:`normalize` / :func:`denormalize`
 amplify        :class:`AmplifiedDataset` (AutoAugment, RandAugment, TrivialAugment), :func:`preview_views`,
                :func:`describe_policy`, :func:`policy_operations`
@@ -48,7 +49,7 @@ from .images import (
     to_rgb,
 )
 from .layouts import DOMAINS, Layout, canonical_domain, find_layout, find_monet2photo, monet2photo_candidates
-from .load import SOURCES, DatasetSplit, image_names, load_dataset, split_indices
+from .load import SOURCES, DatasetSplit, image_names, load_dataset, split_indices, split_sizes
 from .loaders import EpochLoader, make_loader, set_epoch
 from .normalization import IMAGENET_MEAN, IMAGENET_STD, denormalize, normalize
 from .sample import DEFAULT_SAMPLE_COUNT, SAMPLE_PHOTOS, SampleDataset, sample_images, sample_sources
@@ -98,6 +99,7 @@ __all__ = [
     "sample_images",
     "sample_sources",
     "split_indices",
+    "split_sizes",
     "stack_images",
     "to_rgb",
 ]
