@@ -101,6 +101,38 @@ def _record(index, name, type_name, kind, geometry: _Geometry, step: _Step | Non
     )
 
 
+def _node_step(node: fx.Node, gm: fx.GraphModule, modules: dict, spatial: list, geoms: dict, type_name: str,
+               name: str, stop_at_unsupported: bool) -> Any:
+    """What ``node`` does to the geometry: its :class:`_Step`, or an :class:`_End` where the analysis stops.
+
+    An unsupported layer raises (naming it) unless ``stop_at_unsupported``; misaligned branches always raise.
+    """
+    try:
+        plain = [(arg, geometry) for arg, geometry in spatial if isinstance(geometry, _Geometry)]
+        if not plain and not (node.op == "call_function" and node.target is operator.getitem):
+            raise UnsupportedLayerError("it takes a tuple of feature maps")
+        if node.op == "call_module":
+            if len(plain) != 1:
+                raise UnsupportedLayerError("a layer with several feature-map inputs")
+            step = _module_step(modules[node.target], type_name, plain[0][1])
+        elif node.op == "call_function":
+            step = _function_step(node, gm, type_name, plain or spatial, geoms)
+        else:
+            step = _method_step(node, type_name, plain)
+    except ReceptiveFieldError as error:
+        if isinstance(error, MisalignedBranchesError):
+            raise
+        message = f"cannot follow the receptive field through layer '{name}' ({type_name}): {error}"
+        if not isinstance(error, UnsupportedLayerError):
+            raise ReceptiveFieldError(message) from None
+        if not stop_at_unsupported:
+            raise UnsupportedLayerError(
+                message + ". Pass stop_at_unsupported=True to end the analysis before it"
+            ) from None
+        step = _End(type_name, f"unsupported: {error}")
+    return step
+
+
 def _analyse(gm: fx.GraphModule, input_size: tuple[int, ...], stop_at_unsupported: bool) -> _Analysis:
     n = len(input_size)
     modules = dict(gm.named_modules())
@@ -135,29 +167,7 @@ def _analyse(gm: fx.GraphModule, input_size: tuple[int, ...], stop_at_unsupporte
             continue
         type_name = _type_name(node, modules)
         name = _layer_name(node)
-        try:
-            plain = [(arg, geometry) for arg, geometry in spatial if isinstance(geometry, _Geometry)]
-            if not plain and not (node.op == "call_function" and node.target is operator.getitem):
-                raise UnsupportedLayerError("it takes a tuple of feature maps")
-            if node.op == "call_module":
-                if len(plain) != 1:
-                    raise UnsupportedLayerError("a layer with several feature-map inputs")
-                step = _module_step(modules[node.target], type_name, plain[0][1])
-            elif node.op == "call_function":
-                step = _function_step(node, gm, type_name, plain or spatial, geoms)
-            else:
-                step = _method_step(node, type_name, plain)
-        except ReceptiveFieldError as error:
-            if isinstance(error, MisalignedBranchesError):
-                raise
-            message = f"cannot follow the receptive field through layer '{name}' ({type_name}): {error}"
-            if not isinstance(error, UnsupportedLayerError):
-                raise ReceptiveFieldError(message) from None
-            if not stop_at_unsupported:
-                raise UnsupportedLayerError(
-                    message + ". Pass stop_at_unsupported=True to end the analysis before it"
-                ) from None
-            step = _End(type_name, f"unsupported: {error}")
+        step = _node_step(node, gm, modules, spatial, geoms, type_name, name, stop_at_unsupported)
         if isinstance(step, _End):
             candidates = [(arg, geometry.element if isinstance(geometry, _TupleGeometry) else geometry)
                           for arg, geometry in spatial]
