@@ -29,3 +29,15 @@ def test_the_curve_scores_every_epoch_and_finds_when_a_reference_was_passed(tmp_
     assert passing == {"center": minutes[0], "blocks": None}
     figure = curve.plot({"telea": {"center": 20.0, "blocks": 25.0}})
     assert len(figure.axes) == 2 and len(figure.axes[0].lines) == 2
+
+
+def test_time_spent_scoring_between_epochs_does_not_use_up_the_budget(tmp_path):
+    import time
+
+    images = [torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(i)) for i in range(4)]
+    config = TrainConfig(epochs=4, batch_size=2, adversarial=False, amp=False, mask_kinds=["center"], patience=None)
+    trainer = Trainer(UNetInpainter(image_size=16, width=2), None, images[:3], images[3:], config,
+                      out_dir=tmp_path, device="cpu", progress=False)
+    # Three pauses of one second would end a 3-second budget after epoch 3 if they counted.
+    history = trainer.fit(max_minutes=0.05, on_epoch_end=lambda _: time.sleep(1.0))
+    assert len(history) == 4 and history.stop_reason is None

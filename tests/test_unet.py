@@ -88,6 +88,14 @@ def test_unet_is_registered_with_its_recipe():
     assert training_config("center").adversarial  # the report's models keep the report's recipe
 
 
+def test_recipe_model_corrects_telea_unless_told_to_erase():
+    assert build_model("unet", image_size=64, width=4).base_fill == "telea"
+    assert build_model("unet", image_size=64, width=4, base_fill="erase").base_fill == "erase"
+    assert UNetInpainter(image_size=64, width=4).base_fill == "erase"  # the class itself stays plain
+    config = training_config("unet")
+    assert config.lr_g < training_config("unet", lr_g=1e-3).lr_g and config.grad_clip == 1.0
+
+
 @pytest.fixture
 def tiny_image_folder(tmp_path):
     folder = tmp_path / "photos"
@@ -124,3 +132,18 @@ def test_an_overshooting_correction_still_gets_gradients():
     assert prediction.max() <= 1.0
     ((prediction - images) ** 2).mean().backward()
     assert model.head.bias.grad.abs().sum() > 0
+
+
+def test_checkpoint_rebuilds_the_variant_it_was_trained_as(tmp_path):
+    from inpaintlib.checkpoints import load_generator
+    from inpaintlib.train import Trainer
+
+    images = [torch.rand(3, 32, 32, generator=torch.Generator().manual_seed(i)) for i in range(4)]
+    for base_fill in ("erase", "telea"):
+        model = UNetInpainter(image_size=32, width=4, base_fill=base_fill)
+        config = training_config("unet", epochs=1, batch_size=2, amp=False)
+        trainer = Trainer(model, None, images[:3], images[3:], config, out_dir=tmp_path / base_fill, model_name="unet",
+                          progress=False)
+        trainer.fit()
+        rebuilt = load_generator(trainer.best_path)
+        assert (rebuilt.base_fill, rebuilt.width, rebuilt.image_size) == (base_fill, 4, 32)

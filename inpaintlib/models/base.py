@@ -183,6 +183,15 @@ class InpaintingModel(nn.Module):
         prediction = self.generate(batch, hole)
         return prediction[0] if added_batch else prediction
 
+    def constructor_options(self) -> dict:
+        """Return the constructor options that rebuild this model (saved in its checkpoints).
+
+        The base class returns ``{}`` (the class's defaults); a model whose registered recipe
+        differs from its class's defaults returns every option, so that a checkpoint rebuilds the
+        same network even after the recipe changes.
+        """
+        return {}
+
     def check_inputs(self, image: torch.Tensor, mask: torch.Tensor) -> None:
         """Raise :class:`ValueError` when the model cannot handle this image size or mask."""
         size = self.image_size

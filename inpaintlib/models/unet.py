@@ -176,6 +176,13 @@ class UNetInpainter(InpaintingModel):
         filled = base + out
         return filled + (filled.clamp(0.0, 1.0) - filled).detach()
 
+    def constructor_options(self) -> dict:
+        """Return ``image_size``, ``width``, ``gated``, ``skips`` and ``base_fill``: what rebuilds this model."""
+        return {
+            "image_size": self.image_size, "width": self.width, "gated": self.gated, "skips": self.skips,
+            "base_fill": self.base_fill,
+        }
+
     def extra_repr(self) -> str:
         return (
             f"image_size={self.image_size}, width={self.width}, gated={self.gated}, skips={self.skips}, "

@@ -26,6 +26,11 @@ __all__: list[str] = []
 class _Checkpointing:
     """The checkpoints of :class:`~inpaintlib.train.Trainer` (mixed into it)."""
 
+    def _generator_options(self) -> dict:
+        """The generator's own constructor options (see ``InpaintingModel.constructor_options``)."""
+        options = getattr(self.generator, "constructor_options", None)
+        return _plain(options()) if callable(options) else {}
+
     def checkpoint_parts(self, include_partial: bool = True) -> dict:
         """Return everything a checkpoint holds (see :mod:`inpaintlib.checkpoints`)."""
         mask_kinds = getattr(self.mask_sampler, "weights", None)
@@ -33,7 +38,7 @@ class _Checkpointing:
             mask_kinds = self.config.mask_kinds
         parts = {
             "model_name": str(self.model_name),
-            "model_options": self.model_options,
+            "model_options": {**self._generator_options(), **self.model_options},
             "image_size": self.image_size,
             "mask_kinds": _plain(mask_kinds) if mask_kinds is not None else None,
             "generator": self.generator.state_dict(),

@@ -185,7 +185,8 @@ class _Epochs:
         on_epoch_end : callable, optional
             Called as ``on_epoch_end(trainer)`` after each epoch is validated and saved (e.g. to
             score the model on held-out photos as it trains; notebook 07 draws PSNR against
-            minutes this way). Its time counts against ``max_minutes``.
+            minutes this way). Its time does not count against ``max_minutes`` (nor along a
+            time-based learning-rate schedule), so the run trains as long as one without it.
 
         Returns
         -------
@@ -227,7 +228,7 @@ class _Epochs:
                         break
                     val = self._end_epoch(history, epoch, partial, guard)
                     if on_epoch_end is not None:
-                        on_epoch_end(self)
+                        deadline = self._call_outside_budget(on_epoch_end, deadline)
                     if epoch_bar is not None:
                         epoch_bar.update(1)
                         shown = {k: f"{v:.4g}" for k, v in val.items() if v is not None and k in ("total", "rec")}
@@ -245,6 +246,16 @@ class _Epochs:
                 if epoch_bar is not None:
                     epoch_bar.close()
         return history
+
+    def _call_outside_budget(self, callback: Callable[["Trainer"], None], deadline: float | None) -> float | None:
+        """Call ``callback(self)``; its time counts neither against the budget nor along the schedule."""
+        started = time.monotonic()
+        callback(self)
+        paused = time.monotonic() - started
+        if self._span is not None:
+            start, budget, first_epoch, target = self._span
+            self._span = (start + paused, budget, first_epoch, target)
+        return None if deadline is None else deadline + paused
 
     def _plan_fit(self, epochs: int | None, max_minutes: float | None) -> tuple[int, float | None]:
         """Check :meth:`fit`'s arguments and start the schedule's span; return the target epoch and the deadline."""
