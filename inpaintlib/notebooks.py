@@ -59,7 +59,8 @@ def clean_notebook(path: str | Path) -> int:
 
     Removes widget views (under papermill a ``tqdm.auto`` bar is a widget whose saved text is
     the bar at 0%, and live controls cannot be replayed from a file), the saved widget state,
-    and per-cell timing metadata. A widget output that also carries a picture (an
+    per-cell timing metadata, and the cell papermill adds with a run's parameters (the settings
+    cell prints which setting produced the outputs). A widget output that also carries a picture (an
     :class:`inpaintlib.widgets.Explorer` shows its current view there) keeps the picture and its
     text, so the saved notebook shows the explorer's starting view where the explorer was.
     Figures, tables and printed text stay.
@@ -68,6 +69,7 @@ def clean_notebook(path: str | Path) -> int:
 
     notebook = nbformat.read(str(path), as_version=4)
     dropped = 0
+    notebook.cells = [cell for cell in notebook.cells if INJECTED_TAG not in cell.metadata.get("tags", [])]
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":

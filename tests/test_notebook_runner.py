@@ -83,8 +83,12 @@ def test_clean_notebook_drops_widget_views_and_keeps_the_rest(tmp_path):
     cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01"}
     notebook.metadata["widgets"] = {"state": {}}
     nbformat.write(notebook, path)
+    injected = nbformat.v4.new_code_cell("quick = False", metadata={"tags": ["injected-parameters"]})
+    notebook.cells.insert(1, injected)
+    nbformat.write(notebook, path)
     assert clean_notebook(path) == 1
     cleaned = nbformat.read(path, as_version=4)
+    assert all("injected-parameters" not in c.metadata.get("tags", []) for c in cleaned.cells)
     assert [output.output_type for output in cleaned.cells[1].outputs] == ["stream"]
     assert "execution" not in cleaned.cells[1].metadata and "widgets" not in cleaned.metadata
 

@@ -1,0 +1,32 @@
+"""Paired margins and their bootstrap intervals."""
+
+import pytest
+
+from inpaintlib.margins import margin_between, paired_margin
+
+
+def test_a_clear_gain_beats_and_a_coin_flip_is_level():
+    better = paired_margin([20.0 + 0.1 * i for i in range(30)], [19.0 + 0.1 * i for i in range(30)])
+    assert better.verdict == "beats" and better.mean == pytest.approx(1.0)
+    assert better.low <= better.mean <= better.high
+    noisy = paired_margin([1.0, -1.0] * 15, [0.0] * 30)
+    assert noisy.verdict == "is level with" and noisy.low < 0 < noisy.high
+    assert paired_margin([0.0] * 5, [1.0] * 5).verdict == "trails"
+
+
+def test_the_interval_is_seeded_and_widens_with_its_level():
+    a, b = [float(i % 7) for i in range(40)], [float(i % 5) for i in range(40)]
+    assert paired_margin(a, b, seed=3) == paired_margin(a, b, seed=3)
+    narrow, wide = paired_margin(a, b, level=0.5), paired_margin(a, b, level=0.99)
+    assert wide.low < narrow.low and narrow.high < wide.high
+
+
+def test_margins_pair_the_records_by_photo_and_reject_bad_input():
+    records = [{"method": m, "mask_kind": "center", "index": i, "psnr_hole": s}
+               for m, scores in (("model", [21, 22, 23]), ("telea", [20, 21])) for i, s in enumerate(scores)]
+    margin = margin_between(records, "model", "telea", "center")
+    assert margin.count == 2 and margin.mean == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="no photo"):
+        margin_between(records, "model", "telea", "blocks")
+    with pytest.raises(ValueError, match="equally long"):
+        paired_margin([1.0], [1.0, 2.0])
