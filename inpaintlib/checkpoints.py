@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from inpaintlib.runtime import resolve_device
+from inpaintlib.runs import BEST, LAST  # noqa: F401  (the run folder spells the file names; notebooks import them here)
 
 #: The value of a checkpoint's ``"format"`` entry.
 FORMAT = "inpaintlib-checkpoint"
@@ -49,8 +50,6 @@ VERSION = 1
 #: Entries every checkpoint must hold.
 REQUIRED = ("format", "version", "model_name", "model_options", "image_size", "generator")
 
-BEST = "best.pt"
-LAST = "last.pt"
 #: The entry holding the SHA-256 of every other entry (see :func:`checkpoint_checksum`).
 CHECKSUM = "checksum"
 #: The entries whose tensors are network weights, checked for NaN and infinite values on loading.

@@ -19,6 +19,7 @@ from typing import Iterable
 
 from inpaintlib.checkpoints import remove_temporaries
 from inpaintlib.cli import UsageError
+from inpaintlib.runs import RUN_FILES, RunFolder
 
 __all__ = ["RUN_FILES", "check_output_file", "check_output_folder", "check_run_folder", "clear_run", "same_file"]
 
@@ -86,10 +87,6 @@ def check_output_folder(path: str | os.PathLike, option: str = "--out") -> Path:
     return path
 
 
-#: The files a training run writes into its folder.
-RUN_FILES = ("last.pt", "best.pt", "history.json", "history.csv")
-
-
 def check_run_folder(
     path: str | os.PathLike,
     *,
@@ -105,7 +102,7 @@ def check_run_folder(
     file) may be one of the run's files.
     """
     path = check_output_folder(path, option)
-    found = [name for name in RUN_FILES if (path / name).exists()]
+    found = [file.name for file in RunFolder(path).files()]
     for what, source in inputs:
         if source is not None and any(same_file(path / name, source) for name in found):
             raise UsageError(f"{option} {path} holds {what} ({source}); write the run to another folder")
@@ -118,11 +115,8 @@ def check_run_folder(
 
 
 def clear_run(path: str | os.PathLike) -> list[Path]:
-    """Delete a previous run's files (:data:`RUN_FILES`) from ``path`` and return those removed."""
-    removed = []
-    for name in RUN_FILES:
-        file = Path(path) / name
-        if file.is_file():
-            file.unlink()
-            removed.append(file)
-    return removed
+    """Delete a previous run's files (:data:`RUN_FILES`) from ``path`` and return those removed.
+
+    See :meth:`inpaintlib.runs.RunFolder.clear`.
+    """
+    return RunFolder(path).clear()

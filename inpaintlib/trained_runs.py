@@ -197,21 +197,16 @@ def find_runs(root=None) -> list[TrainedRun]:
     A run is a folder holding ``history.json``; a history that cannot be read is skipped with
     a warning. Checkpoints are not loaded here (see :meth:`TrainedRun.load`).
     """
-    from inpaintlib.checkpoints import BEST, LAST
-    from inpaintlib.history import HISTORY_JSON
-    from inpaintlib.runtime import runs_dir
+    from inpaintlib.runs import RunFolder
 
-    root = Path(root) if root is not None else runs_dir()
     runs = []
-    for path in sorted(root.glob(f"*/{HISTORY_JSON}")):
-        folder = path.parent
+    for folder in RunFolder.find(root):
         try:
-            history = History.load(path)
+            history = folder.load_history()
         except (ValueError, OSError) as error:
             warnings.warn(f"skipping run {folder.name!r}: {error}", stacklevel=2)
             continue
-        checkpoint = next((folder / name for name in (BEST, LAST) if (folder / name).is_file()), None)
-        runs.append(TrainedRun(folder.name, folder, history, checkpoint))
+        runs.append(TrainedRun(folder.name, folder.path, history, folder.latest))
     return runs
 
 

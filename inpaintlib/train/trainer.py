@@ -21,8 +21,8 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from inpaintlib.checkpoints import BEST, LAST, remove_temporaries
-from inpaintlib.history import HISTORY_CSV, HISTORY_JSON, History
+from inpaintlib.history import History
+from inpaintlib.runs import RunFolder
 from inpaintlib.precision import autocast, choose_precision
 from inpaintlib.runtime import resolve_device, reuse_freed_memory, runs_dir
 from inpaintlib.train.batches import _image_of
@@ -246,7 +246,7 @@ class Trainer(_Checkpointing, _Epochs, _Steps):
         self.out_dir = Path(out_dir) if out_dir is not None else runs_dir(str(self.model_name))
         if self.dist.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            remove_temporaries(self.out_dir, (BEST, LAST, HISTORY_JSON, HISTORY_CSV))  # left by a killed run
+            self.run_folder.remove_temporaries()  # left by a killed run
 
     def _resume(self, resume, precision: dict) -> None:
         """Continue from ``resume`` (``True``: the newer of ``last.pt`` and ``best.pt``) and repair the run."""
@@ -275,14 +275,19 @@ class Trainer(_Checkpointing, _Epochs, _Steps):
             return "center"
 
     @property
+    def run_folder(self) -> RunFolder:
+        """The run's folder, :attr:`out_dir`, with the paths of its files."""
+        return RunFolder(self.out_dir)
+
+    @property
     def last_path(self) -> Path:
         """``out_dir/last.pt``."""
-        return self.out_dir / LAST
+        return self.run_folder.last
 
     @property
     def best_path(self) -> Path:
         """``out_dir/best.pt``."""
-        return self.out_dir / BEST
+        return self.run_folder.best
 
     def _layout(self, batch: torch.Tensor) -> torch.Tensor:
         """Return ``batch`` on :attr:`device` in the networks' memory layout (a no-op when it already is)."""
