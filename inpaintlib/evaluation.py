@@ -57,7 +57,7 @@ from inpaintlib.scoring import (
     evaluation_mask,
     mask_seed,
 )
-from inpaintlib.scoring import _resize  # noqa: F401  (inpaintlib.evaluation_viz imports it from here)
+from inpaintlib.scoring import _resize  # noqa: F401  (inpaintlib.plots.inpainting imports it from here)
 from inpaintlib.trained_runs import TrainedRun, evaluate_by_size, find_runs, held_out_images, supported_kinds
 
 __all__ = [

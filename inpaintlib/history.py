@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from inpaintlib.runs import HISTORY_CSV, HISTORY_JSON  # the run folder spells the file names
+
 #: Every loss term a history records, in table order.
 TERMS = ("total", "rec", "adv", "style", "disc")
 #: The two halves of every epoch.
 SPLITS = ("train", "val")
 
-HISTORY_JSON = "history.json"
-HISTORY_CSV = "history.csv"
 
 
 def _clean(value) -> float | None:
@@ -314,7 +314,8 @@ class History:
         """Draw training (solid) and validation (dashed) curves per term on one Axes.
 
         The best epoch is marked with a vertical dotted line and, when early stopping ended
-        the run, the stopping point with a vertical dash-dotted line.
+        the run, the stopping point with a vertical dash-dotted line
+        (:func:`inpaintlib.plots.curves.plot_history`).
 
         Parameters
         ----------
@@ -329,34 +330,9 @@ class History:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from inpaintlib.plots.curves import plot_history
 
-        if isinstance(terms, str):
-            terms = (terms,)
-        for term in terms:
-            if term not in TERMS:
-                raise ValueError(f"terms must be names from {TERMS}, got {term!r}")
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
-        colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0", "C1", "C2", "C3", "C4"])
-        for index, term in enumerate(terms):
-            color = colors[index % len(colors)]
-            for split, style in (("train", "-"), ("val", "--")):
-                points = [(e, v) for e, v in zip(self.epochs, self.series(term, split)) if v is not None]
-                if points:
-                    xs, ys = zip(*points)
-                    ax.plot(xs, ys, style, color=color, marker="o", markersize=3, label=f"{split} {term}")
-        if self.best_epoch is not None:
-            ax.axvline(self.best_epoch, color="0.3", linestyle=":", label=f"best epoch ({self.best_epoch})")
-        if self.stopped_early and self.records:
-            ax.axvline(self.records[-1]["epoch"], color="C3", linestyle="-.", label="early stop")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("average loss")
-        if log:
-            ax.set_yscale("log")
-        if len(self.records) > 0:
-            ax.legend(fontsize="small")
-        return ax
+        return plot_history(self, ax=ax, terms=terms, log=log)
 
     def plot_terms(self, axes=None, terms: Iterable[str] = TERMS, log: bool = False):
         """Draw one panel per loss term (terms the run did not compute are left out).
@@ -365,18 +341,6 @@ class History:
         -------
         list of matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from inpaintlib.plots.curves import plot_history_terms
 
-        present = [t for t in terms if any(v is not None for s in SPLITS for v in self.series(t, s))]
-        if not present:
-            present = ["total"]
-        if axes is None:
-            _, axes = plt.subplots(1, len(present), figsize=(3.6 * len(present), 3.2), squeeze=False)
-            axes = list(axes[0])
-        axes = list(axes) if not hasattr(axes, "plot") else [axes]
-        if len(axes) < len(present):
-            raise ValueError(f"need {len(present)} axes for terms {present}, got {len(axes)}")
-        for ax, term in zip(axes, present):
-            self.plot(ax=ax, terms=term, log=log)
-            ax.set_title(term)
-        return axes
+        return plot_history_terms(self, axes=axes, terms=terms, log=log)

@@ -69,32 +69,10 @@ class HoleScoreCurve:
     def plot(self, references: Mapping[str, Mapping[str, float]] | None = None, axes=None, size: float = 3.6):
         """Draw one panel per mask kind: the model's score against minutes, references as flat lines.
 
-        Parameters
-        ----------
-        references : dict, optional
-            ``method name -> {mask kind -> score}`` (e.g. Telea's and biharmonic's), drawn dashed.
-        axes : sequence of matplotlib Axes, optional
-            One per mask kind; a new figure when ``None``.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
+        ``references`` maps a method's name to its score per mask kind (drawn dashed); ``axes``
+        holds one panel per mask kind. See :func:`inpaintlib.plots.curves.plot_hole_score_curve`.
+        Returns the figure.
         """
-        import matplotlib.pyplot as plt
+        from inpaintlib.plots.curves import plot_hole_score_curve
 
-        if axes is None:
-            figure, axes = plt.subplots(1, len(self.mask_kinds), figsize=(size * len(self.mask_kinds), size * 0.8))
-            axes = [axes] if len(self.mask_kinds) == 1 else list(axes)
-        figure = axes[0].figure
-        minutes = [point["minutes"] for point in self.points]
-        for ax, kind in zip(axes, self.mask_kinds):
-            ax.plot(minutes, [point[kind] for point in self.points], marker="o", markersize=3, label="model")
-            for index, (name, scores) in enumerate((references or {}).items()):
-                ax.axhline(scores[kind], color=f"C{index + 1}", linestyle="--", linewidth=1, label=name)
-            ax.set_title(kind)
-            ax.set_xlabel("training minutes")
-            ax.grid(alpha=0.3)
-        axes[0].set_ylabel(f"{self.metric} (dB)" if self.metric.startswith("psnr") else self.metric)
-        axes[-1].legend(fontsize=8, loc="lower right")
-        figure.tight_layout()
-        return figure
+        return plot_hole_score_curve(self, references, axes=axes, size=size)

@@ -155,3 +155,10 @@ def reuse_freed_memory(enable: bool = True) -> bool:
     else:
         settings = ((_M_MMAP_MAX, _DEFAULT_MMAP_MAX), (_M_TRIM_THRESHOLD, _DEFAULT_TRIM_THRESHOLD))
     return all(libc.mallopt(parameter, value) == 1 for parameter, value in settings)
+
+
+def positive_int(name: str, value) -> int:
+    """Return ``value`` as an ``int`` when it is a positive integer (not a bool); else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)

@@ -15,7 +15,8 @@ same statistic, one number per image:
   original: does the fill have the painting's texture, whatever its exact pixels?
 * :func:`hole_scores` — PSNR inside the hole and the hole's style distance for several
   inpainting methods on the same images and masks.
-* :func:`plot_gram_matrices` — heatmaps of Gram matrices, one row per image, one column per layer.
+* :func:`plot_gram_matrices` — heatmaps of Gram matrices, one row per image, one column per layer
+  (drawn by :mod:`inpaintlib.plots.style`, re-exported here).
 
 All distances are measurements: they are computed without gradients.
 """
@@ -28,6 +29,7 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from inpaintlib.losses import DEFAULT_STYLE_WEIGHTS, StyleFeatures, gram_matrix
+from inpaintlib.plots.style import plot_gram_matrices
 
 __all__ = [
     "gram_matrices",
@@ -358,71 +360,3 @@ def hole_scores(
             ),
         }
     return scores
-
-
-def plot_gram_matrices(
-    images: torch.Tensor,
-    features: StyleFeatures,
-    titles: Sequence[str] | None = None,
-    channels: int | None = 32,
-    axes=None,
-    size: float = 2.2,
-    cmap: str = "magma",
-):
-    """Draw the Gram matrix of every image (rows) at every layer (columns) as a heatmap.
-
-    Each column shares one colour scale, so the rows can be compared layer by layer.
-
-    Parameters
-    ----------
-    images : torch.Tensor
-        ``(N, 3, H, W)`` images in ``[0, 1]``.
-    features : StyleFeatures
-        The extractor whose layers are shown.
-    titles : list of str, optional
-        One label per image (the row labels).
-    channels : int or None
-        Show only the first ``channels`` channels of each layer (``None``: all), so single
-        entries stay visible.
-    axes : array of matplotlib axes, optional
-        ``N`` rows by ``len(features.layers)`` columns.
-    size : float
-        Inches per panel.
-    cmap : str
-        Matplotlib colour map.
-
-    Returns
-    -------
-    numpy.ndarray of Axes
-        Shaped ``(N, layers)``.
-    """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    images = _batch(images, "images")
-    if titles is not None and len(titles) != images.shape[0]:
-        raise ValueError(f"titles has {len(titles)} entries for {images.shape[0]} images")
-    if channels is not None and (isinstance(channels, bool) or not isinstance(channels, int) or channels < 1):
-        raise ValueError(f"channels must be a positive int or None, got {channels!r}")
-    grams = gram_matrices(images, features)
-    layers = list(grams)
-    rows, cols = images.shape[0], len(layers)
-    if axes is None:
-        _, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False)
-    axes = np.asarray(axes, dtype=object).reshape(rows, cols)
-    for col, layer in enumerate(layers):
-        shown = grams[layer] if channels is None else grams[layer][:, :channels, :channels]
-        shown = shown.cpu().numpy()
-        vmax = float(shown.max()) or 1.0
-        total = grams[layer].shape[-1]
-        for row in range(rows):
-            ax = axes[row, col]
-            ax.imshow(shown[row], cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if row == 0:
-                part = f"{shown.shape[-1]} of {total}" if shown.shape[-1] < total else f"{total}"
-                ax.set_title(f"{layer} ({part} ch.)", fontsize=9)
-            if col == 0 and titles is not None:
-                ax.set_ylabel(titles[row], fontsize=9)
-    return axes

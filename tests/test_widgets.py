@@ -186,7 +186,7 @@ def test_a_failed_redraw_says_why_and_keeps_the_last_view():
 def test_f_returns_the_result_without_drawing(photo, monkeypatch):
     explorer = widgets.mask_explorer(photo, kind="center")
     rendered = []
-    monkeypatch.setattr(widgets, "figure_bytes", lambda *args: rendered.append(args) or b"")
+    monkeypatch.setattr(widgets.explorer, "figure_bytes", lambda *args: rendered.append(args) or b"")
     assert torch.equal(explorer.f(**explorer.kwargs), explorer.result)
     assert explorer.f(hole=10).sum().item() == 100
     assert rendered == [] and explorer.redraws == 1

@@ -6,7 +6,8 @@ Taught in notebook 02 (``02_receptive_field.ipynb``).
 :func:`plot_unit_boxes` the analytic regions of several units,
 :func:`plot_patch_sizes` one square per network, and
 :func:`receptive_field_explorer` lets sliders pick the unit. Every figure takes
-``ax=None`` so that it composes with others.
+``ax=None`` so that it composes with others, and makes its own axes through
+:func:`inpaintlib.plots.common.new_axes` like every figure of :mod:`inpaintlib.plots`.
 """
 
 from __future__ import annotations
@@ -30,11 +31,9 @@ __all__ = ["plot_patch_sizes", "plot_receptive_field", "plot_unit_boxes", "recep
 
 
 def _axes(ax):
-    import matplotlib.pyplot as plt
+    from inpaintlib.plots.common import new_axes
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 5))
-    return ax
+    return new_axes(ax, (5, 5))
 
 
 def _show_image(image, ax) -> np.ndarray:
