@@ -386,6 +386,6 @@ def test_bad_arguments_raise_value_error_naming_the_argument(call, name):
 
 
 def test_impossible_free_form_coverage_gives_up_quickly(monkeypatch):
-    monkeypatch.setattr(masks, "MAX_REDRAWS", 3)
+    monkeypatch.setattr(masks.checks, "MAX_REDRAWS", 3)  # the limit lives where the redraw loop is
     with pytest.raises(ValueError, match="coverage"):
         free_form(128, width=1, length=1.0, vertices=1, strokes=1, coverage=(0.5, 0.6), batch=4, seed=0)

@@ -33,6 +33,39 @@ def _slider_defaults(kind: str, side: int) -> tuple[int, int]:
     return max(2, side // 12), 3
 
 
+def _default_names(images, count: int) -> list[str]:
+    """The images' file names when the source knows them (a dataset or split), else ``image 0``, ``image 1``..."""
+    from pathlib import Path
+
+    try:
+        from inpaintlib.data import image_names
+
+        source = images.val if hasattr(images, "val") and hasattr(images, "train") else images
+        found = image_names(source) if not isinstance(source, (torch.Tensor, list, tuple)) else []
+    except (TypeError, AttributeError):
+        found = []
+    return [Path(name).name for name in found] if len(found) == count else [f"image {i}" for i in range(count)]
+
+
+def _fill_all(inpainters, picture: torch.Tensor, mask: torch.Tensor) -> tuple[dict, dict, dict]:
+    """Each method's composed fill and hole scores, or ``None`` and a note for a method that cannot fill ``mask``."""
+    from inpaintlib.metrics import image_metrics
+
+    filled, scores, notes = {}, {}, {}
+    for name, inpainter in inpainters.items():
+        try:
+            composed = inpainter(picture, mask)
+        except ValueError as error:
+            filled[name], scores[name] = None, None
+            notes[name] = "cannot fill\nthis mask"
+            notes[name] += "\n(center square only)" if "only fills the central" in str(error) else ""
+            continue
+        measured = image_metrics(composed[None], picture[None], mask[None, None])[0]
+        filled[name] = composed
+        scores[name] = {key: measured[key] for key in ("psnr_hole", "ssim_hole", "l1_hole")}
+    return filled, scores, notes
+
+
 def inpainting_explorer(
     images,
     methods,
@@ -81,25 +114,16 @@ def inpainting_explorer(
         ``method -> None`` for a method that cannot fill that mask (Model 1 fills only the
         centre square). The score table is shown under the picture.
     """
-    from pathlib import Path
-
     from inpaintlib.evaluation import _image_source, _methods_dict, evaluation_mask
+    from inpaintlib.metrics import SummaryTable
     from inpaintlib.plots.inpainting import comparison_panels
-    from inpaintlib.metrics import SummaryTable, image_metrics
 
     inpainters = _methods_dict(methods)
     get_image, count = _image_source(images)
     if count == 0:
         raise ValueError("images holds no image to explore")
     if names is None:
-        try:
-            from inpaintlib.data import image_names
-
-            source = images.val if hasattr(images, "val") and hasattr(images, "train") else images
-            found = image_names(source) if not isinstance(source, (torch.Tensor, list, tuple)) else []
-        except (TypeError, AttributeError):
-            found = []
-        names = [Path(name).name for name in found] if len(found) == count else [f"image {i}" for i in range(count)]
+        names = _default_names(images, count)
     if len(names) != count:
         raise ValueError(f"names has {len(names)} entries for {count} images")
     height, width = _image_size(get_image(0))
@@ -134,18 +158,7 @@ def inpainting_explorer(
             size = max(1, min(int(size), side))
             mask = make_mask(size, dy, dx)[0] if kind == "center" else make_mask(int(count), size, int(seed))[0]
             caption = f"{kind} mask from the sliders"
-        filled, scores, notes = {}, {}, {}
-        for name, inpainter in inpainters.items():
-            try:
-                composed = inpainter(picture, mask)
-            except ValueError as error:
-                filled[name], scores[name] = None, None
-                notes[name] = "cannot fill\nthis mask"
-                notes[name] += "\n(center square only)" if "only fills the central" in str(error) else ""
-                continue
-            measured = image_metrics(composed[None], picture[None], mask[None, None])[0]
-            filled[name] = composed
-            scores[name] = {key: measured[key] for key in ("psnr_hole", "ssim_hole", "l1_hole")}
+        filled, scores, notes = _fill_all(inpainters, picture, mask)
         if not draw:
             return View(scores)
         figure, _ = comparison_panels(picture, mask, filled, scores, ncols=ncols, notes=notes)
