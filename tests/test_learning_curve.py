@@ -38,6 +38,6 @@ def test_time_spent_scoring_between_epochs_does_not_use_up_the_budget(tmp_path):
     config = TrainConfig(epochs=4, batch_size=2, adversarial=False, amp=False, mask_kinds=["center"], patience=None)
     trainer = Trainer(UNetInpainter(image_size=16, width=2), None, images[:3], images[3:], config,
                       out_dir=tmp_path, device="cpu", progress=False)
-    # Three pauses of one second would end a 3-second budget after epoch 3 if they counted.
-    history = trainer.fit(max_minutes=0.05, on_epoch_end=lambda _: time.sleep(1.0))
+    # Three pauses of two seconds would end a 6-second budget after epoch 3 if they counted.
+    history = trainer.fit(max_minutes=0.1, on_epoch_end=lambda _: time.sleep(2.0))
     assert len(history) == 4 and history.stop_reason is None
