@@ -168,8 +168,14 @@ def describe_comparison(
     comparisons: Sequence[Mapping],
     metric: str = "psnr_hole",
     trained_kinds: Mapping[str, Sequence[str]] | None = None,
+    records: Sequence[Mapping] | None = None,
+    by: str = "mask_kind",
 ) -> list[str]:
     """Turn :func:`learned_vs_classical` rows into one sentence each, computed from the numbers.
+
+    With the evaluation's per-photo ``records``, each margin gets a 95 % paired bootstrap
+    interval (:mod:`inpaintlib.margins`), and "beats" / "stays ahead" is said only when the
+    interval excludes zero; otherwise the two are "level".
 
     Parameters
     ----------
@@ -201,6 +207,7 @@ def describe_comparison(
             and row["group"] not in trained_kinds[learned]
         )
         note = "; not trained on these holes" if untrained else ""
+        interval = _interval(records, row, metric, by) if records is not None and learned and classical else None
         if learned is None:
             sentences.append(
                 f"{group}: no learned model was scored here; the best classical method is {classical} "
@@ -216,19 +223,50 @@ def describe_comparison(
         learned_text = f"{learned} ({_metric_text(metric, row['learned_value'])}{note})"
         classical_text = f"{classical} ({_metric_text(metric, row['classical_value'])})"
         margin = abs(row["margin"])
+        if interval is not None:
+            low, high = interval
+            bounds = f"95% interval {_metric_text(metric, low, difference=True)} to {_metric_text(metric, high, difference=True)}"
+            if low <= 0 <= high:
+                sentences.append(
+                    f"{group}: the best learned model, {learned_text}, is level with the best classical method, "
+                    f"{classical_text}: the margin's {bounds} of {what} includes zero."
+                )
+                continue
+            if row["winner"] == "classical":  # the interval of the classical method's lead, as the sentence reads
+                bounds = (f"95% interval {_metric_text(metric, -high, difference=True)} to "
+                          f"{_metric_text(metric, -low, difference=True)}")
+            note_interval = f" ({bounds})"
+        else:
+            note_interval = ""
         if row["winner"] == "tie":
             sentences.append(f"{group}: the best learned model, {learned_text}, ties the best classical method, {classical_text}.")
         elif row["winner"] == "learned":
             sentences.append(
                 f"{group}: the best learned model, {learned_text}, beats the best classical method, "
-                f"{classical_text}, by {_metric_text(metric, margin, difference=True)} of {what}."
+                f"{classical_text}, by {_metric_text(metric, margin, difference=True)} of {what}{note_interval}."
             )
         else:
             sentences.append(
                 f"{group}: the best classical method, {classical_text}, stays ahead of the best learned model, "
-                f"{learned_text}, by {_metric_text(metric, margin, difference=True)} of {what}."
+                f"{learned_text}, by {_metric_text(metric, margin, difference=True)} of {what}{note_interval}."
             )
     return sentences
+
+
+def _interval(records: Sequence[Mapping], row: Mapping, metric: str, by: str) -> tuple[float, float] | None:
+    """The bootstrap interval of the learned method's margin over the classical one (``None`` without shared photos)."""
+    from inpaintlib.margins import paired_margin
+
+    scores: dict[str, dict] = {row["learned"]: {}, row["classical"]: {}}
+    for record in records:
+        if record.get(by) == row["group"] and record["method"] in scores and record.get(metric) is not None:
+            scores[record["method"]][(record.get("mask_kind"), record["index"])] = record[metric]
+    shared = sorted(set(scores[row["learned"]]) & set(scores[row["classical"]]), key=str)
+    if not shared:
+        return None
+    margin = paired_margin([scores[row["learned"]][k] for k in shared], [scores[row["classical"]][k] for k in shared])
+    sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
+    return tuple(sorted((sign * margin.low, sign * margin.high)))
 
 
 def comparison_table(comparisons: Sequence[Mapping], metric: str = "psnr_hole", label: str | None = None) -> SummaryTable:

@@ -30,3 +30,19 @@ def test_margins_pair_the_records_by_photo_and_reject_bad_input():
         margin_between(records, "model", "telea", "blocks")
     with pytest.raises(ValueError, match="equally long"):
         paired_margin([1.0], [1.0, 2.0])
+
+
+def test_sentences_say_beats_only_when_the_interval_excludes_zero():
+    from inpaintlib.reporting import describe_comparison
+
+    def records(gain):
+        return [{"method": method, "mask_kind": "center", "index": i, "psnr_hole": 20.0 + (gain + (i % 2) if method == "model" else 0)}
+                for i in range(20) for method in ("model", "telea")]
+
+    row = {"group": "center", "learned": "model", "learned_value": 21.0, "classical": "telea", "classical_value": 20.0,
+           "margin": 1.0, "winner": "learned"}
+    clear = describe_comparison([row], records=records(0.5))[0]
+    assert "beats" in clear and "95% interval" in clear
+    level = describe_comparison([row], records=records(-0.5))[0]  # per-photo gains of -0.5 and +0.5
+    assert "is level with" in level and "beats" not in level
+    assert "95% interval" not in describe_comparison([row])[0]  # without records: the means only
