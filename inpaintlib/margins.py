@@ -89,18 +89,22 @@ def paired_margin(
     return Margin(float(differences.mean()), float(low), float(high), int(differences.size))
 
 
-def margin_between(records, method_a: str, method_b: str, mask_kind: str, metric: str = "psnr_hole", **options) -> Margin:
-    """Return the paired margin of ``method_a`` over ``method_b`` on ``mask_kind`` from evaluation records.
+def margin_between(
+    records, method_a: str, method_b: str, group, metric: str = "psnr_hole", by: str = "mask_kind", **options
+) -> Margin:
+    """Return the paired margin of ``method_a`` over ``method_b`` on one group of evaluation records.
 
     ``records`` are the per-image rows of an evaluation (``EvaluationResult.records``: dicts with
-    ``method``, ``mask_kind``, ``index`` and the metric); photos scored by only one of the two
-    methods are left out. ``options`` go to :func:`paired_margin`.
+    ``method``, ``mask_kind``, ``index``, ``area_bin`` and the metrics); the group is the records
+    whose ``by`` column equals ``group`` (a mask kind by default, or e.g. an area bin). Scores are
+    paired by photo and mask kind; photos scored by only one of the two methods, or without a
+    value of ``metric``, are left out. ``options`` go to :func:`paired_margin`.
     """
-    scores: dict[str, dict[int, float]] = {method_a: {}, method_b: {}}
+    scores: dict[str, dict] = {method_a: {}, method_b: {}}
     for row in records:
-        if row["mask_kind"] == mask_kind and row["method"] in scores:
-            scores[row["method"]][row["index"]] = row[metric]
+        if row.get(by) == group and row["method"] in scores and row.get(metric) is not None:
+            scores[row["method"]][(row.get("mask_kind"), row["index"])] = row[metric]
     shared = sorted(set(scores[method_a]) & set(scores[method_b]))
     if not shared:
-        raise ValueError(f"no photo was scored by both {method_a!r} and {method_b!r} on {mask_kind!r} holes")
-    return paired_margin([scores[method_a][i] for i in shared], [scores[method_b][i] for i in shared], **options)
+        raise ValueError(f"no photo was scored by both {method_a!r} and {method_b!r} in {by} {group!r}")
+    return paired_margin([scores[method_a][key] for key in shared], [scores[method_b][key] for key in shared], **options)

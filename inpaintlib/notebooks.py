@@ -54,6 +54,10 @@ def notebook_paths(folder: str | Path | None = None, only: list[str] | None = No
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+#: Tag papermill gives the cell it adds with a run's parameters; executed notebooks and student copies drop it.
+INJECTED_TAG = "injected-parameters"
+
+
 def clean_notebook(path: str | Path) -> int:
     """Drop what an executed notebook should not keep, and return how many outputs were dropped.
 
@@ -203,8 +207,6 @@ def run_notebooks(
 
 #: Tag of a notebook cell that holds the answer to an exercise; student copies leave it out.
 SOLUTION_TAG = "solution"
-#: Tag papermill gives the cell it adds with a run's parameters; student copies leave it out too.
-INJECTED_TAG = "injected-parameters"
 
 
 def student_notebook(notebook, tag: str = SOLUTION_TAG):

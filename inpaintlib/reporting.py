@@ -255,16 +255,12 @@ def describe_comparison(
 
 def _interval(records: Sequence[Mapping], row: Mapping, metric: str, by: str) -> tuple[float, float] | None:
     """The bootstrap interval of the learned method's margin over the classical one (``None`` without shared photos)."""
-    from inpaintlib.margins import paired_margin
+    from inpaintlib.margins import margin_between
 
-    scores: dict[str, dict] = {row["learned"]: {}, row["classical"]: {}}
-    for record in records:
-        if record.get(by) == row["group"] and record["method"] in scores and record.get(metric) is not None:
-            scores[record["method"]][(record.get("mask_kind"), record["index"])] = record[metric]
-    shared = sorted(set(scores[row["learned"]]) & set(scores[row["classical"]]), key=str)
-    if not shared:
+    try:
+        margin = margin_between(records, row["learned"], row["classical"], row["group"], metric=metric, by=by)
+    except ValueError:
         return None
-    margin = paired_margin([scores[row["learned"]][k] for k in shared], [scores[row["classical"]][k] for k in shared])
     sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
     return tuple(sorted((sign * margin.low, sign * margin.high)))
 
