@@ -30,9 +30,15 @@ from inpaintlib.models import (
     summary,
 )
 
-# Model 4 erases its hole here: its recipe's Telea correction starts with a zero last layer, so at
-# initialisation no gradient reaches the layers below it (tests/test_unet.py covers that variant).
-MODEL_OPTIONS = {"center": {}, "masked": {}, "alexnet": {"weights": None}, "unet": {"width": 8, "base_fill": "erase"}}
+# Every model erases its hole here: the recipes start from a fill (the mean colour, Telea) through a
+# zero last layer, so at initialisation no gradient reaches the layers below it (the tests at the end
+# of this file and tests/test_unet.py cover those variants).
+MODEL_OPTIONS = {
+    "center": {"base_fill": "erase"},
+    "masked": {"base_fill": "erase"},
+    "alexnet": {"weights": None, "base_fill": "erase"},
+    "unet": {"width": 8, "base_fill": "erase"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -351,3 +357,53 @@ def test_models_are_modules_with_a_summary_method(models):
     for model in models.values():
         assert isinstance(model, nn.Module)
         assert model.summary().rows
+
+
+# --------------------------------------------------------------------------- the mean-colour start
+
+
+@pytest.mark.parametrize("name", ["center", "masked", "alexnet"])
+def test_report_models_start_from_the_mean_colour_of_the_known_pixels(name):
+    torch.manual_seed(0)
+    options = {"weights": None} if name == "alexnet" else {}
+    model = build_model(name, base_fill="mean", **options)
+    assert model.base_fill == "mean" and model.constructor_options()["base_fill"] == "mean"
+    size = model.image_size
+    image = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(1)) * 0.5 + 0.2
+    mask = center_hole_mask(size, batch=2)
+    with torch.no_grad():
+        prediction = model.eval()(image, mask)
+    known = 1 - mask
+    colour = (image * known).sum(dim=(2, 3), keepdim=True) / known.sum(dim=(2, 3), keepdim=True)
+    hole = mask.bool().expand_as(image)
+    assert torch.allclose(prediction[hole], colour.expand_as(image)[hole], atol=1e-5)
+    erased = build_model(name, base_fill="erase", **options)
+    with torch.no_grad():
+        other = erased.eval()(image, mask)
+    assert not torch.allclose(other[hole], colour.expand_as(image)[hole], atol=1e-2)
+
+
+def test_mean_colour_start_learns_beyond_the_mean_in_a_few_steps():
+    torch.manual_seed(0)
+    model = build_model("center", base_fill="mean")
+    image = torch.rand(4, 3, 128, 128, generator=torch.Generator().manual_seed(2))
+    mask = center_hole_mask(128, batch=4)
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    first = model.encoder.block1[0].weight.detach().clone()
+    losses = []
+    for _ in range(6):
+        loss = ((model(image, mask) - image) ** 2 * mask).mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(float(loss))
+    assert losses[-1] < losses[0]
+    assert not torch.equal(first, model.encoder.block1[0].weight)  # the gradient reached the first layer
+
+
+def test_base_fill_is_checked_and_rebuilt_from_checkpoint_options():
+    with pytest.raises(ValueError, match="base_fill must be one of erase, mean"):
+        build_model("masked", base_fill="telea")
+    assert build_model("masked", base_fill="erase").constructor_options() == {"base_fill": "erase"}
+    rebuilt = build_model("masked", **build_model("masked", base_fill="erase").constructor_options())
+    assert rebuilt.base_fill == "erase"

@@ -193,6 +193,9 @@ class AlexNetContextEncoder(InpaintingModel):
         Dropout on the channel-wise FC's input.
     mix_channels : bool
         Follow the channel-wise FC with a 1x1 convolution that mixes channels.
+    base_fill : {"erase", "mean"}
+        ``"erase"``: the report's model; ``"mean"``: start from the known pixels' mean colour and
+        predict a correction (the registered recipe, see :meth:`InpaintingModel.start_fill`).
 
     Notes
     -----
@@ -212,6 +215,7 @@ class AlexNetContextEncoder(InpaintingModel):
         image_size: int = 224,
         dropout: float = 0.0,
         mix_channels: bool = True,
+        base_fill: str = "erase",
     ) -> None:
         super().__init__()
         if image_size != 224:
@@ -224,6 +228,7 @@ class AlexNetContextEncoder(InpaintingModel):
             strides=[2, 2, 2, 2, 2],
             paddings=[0, 1, 1, 1, 1],
         )
+        self.start_fill(base_fill, self.decoder[-2])
         self.freeze_encoder = False
         if freeze_encoder:
             self.set_encoder_frozen(True)
@@ -235,7 +240,8 @@ class AlexNetContextEncoder(InpaintingModel):
             parameter.requires_grad_(not frozen)
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.bottleneck(self.encoder(self.erase(image, mask))))
+        seen, colour = self.network_input(image, mask)
+        return self.decode(self.decoder, self.bottleneck(self.encoder(seen)), colour)
 
     def extra_repr(self) -> str:
         return f"image_size={self.image_size}, weights_used={self.weights_used!r}, freeze_encoder={self.freeze_encoder}"

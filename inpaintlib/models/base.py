@@ -134,6 +134,10 @@ def compose(image: torch.Tensor, prediction: torch.Tensor, mask: torch.Tensor) -
     return result[0] if added_batch else result
 
 
+#: Valid ``base_fill`` values of the report's three models (Model 4 has its own, see ``models.unet``).
+REPORT_BASE_FILLS = ("erase", "mean")
+
+
 def center_hole_mask(size: int, hole: int | None = None, batch: int = 1, device=None) -> torch.Tensor:
     """Return a ``(batch, 1, size, size)`` float mask with a centred square hole (``size // 2`` by default)."""
     hole = size // 2 if hole is None else int(hole)
@@ -156,6 +160,10 @@ class InpaintingModel(nn.Module):
     image_size: int = 224
     #: Whether :meth:`forward` accepts ``mask=None`` (only Model 1, whose hole is fixed).
     mask_optional: bool = False
+    #: What the network sees in the hole and starts from: ``"erase"`` (the report's models as
+    #: written: the ImageNet mean colour in, the whole fill predicted) or ``"mean"`` (the mean colour
+    #: of the image's own known pixels in, and a correction to it predicted; see :meth:`start_fill`).
+    base_fill: str = "erase"
 
     def forward(self, image: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Inpaint ``image`` where ``mask`` is 1 and return the full-size prediction in ``[0, 1]``.
@@ -186,11 +194,54 @@ class InpaintingModel(nn.Module):
     def constructor_options(self) -> dict:
         """Return the constructor options that rebuild this model (saved in its checkpoints).
 
-        The base class returns ``{}`` (the class's defaults); a model whose registered recipe
-        differs from its class's defaults returns every option, so that a checkpoint rebuilds the
-        same network even after the recipe changes.
+        The base class returns ``base_fill`` (the registered recipe's differs from the class's
+        default); a model with more such options returns every one, so that a checkpoint rebuilds
+        the same network even after the recipe changes.
         """
-        return {}
+        return {"base_fill": self.base_fill}
+
+    def start_fill(self, base_fill: str, last_layer: nn.Module) -> None:
+        """Set :attr:`base_fill`; for ``"mean"``, zero ``last_layer`` so the untrained fill is the mean colour.
+
+        With ``"mean"`` the decoder's output is a correction, in logits, to the mean colour of the
+        image's known pixels (:meth:`decode`): an untrained model returns exactly the mean-colour fill
+        (the floor of every method) and training can only add structure to it. The report's models
+        with ``"erase"`` must first learn each photo's colour through a 5x5 bottleneck, which takes
+        far more steps than a CPU gives them: their early fills are grey (notebook 04 shows both).
+
+        Raises
+        ------
+        ValueError
+            If ``base_fill`` is not ``"erase"`` or ``"mean"``.
+        """
+        if base_fill not in REPORT_BASE_FILLS:
+            raise ValueError(f"base_fill must be one of {', '.join(REPORT_BASE_FILLS)}, got {base_fill!r}")
+        self.base_fill = base_fill
+        if base_fill == "mean":
+            nn.init.zeros_(last_layer.weight)
+            if last_layer.bias is not None:
+                nn.init.zeros_(last_layer.bias)
+
+    def known_mean_colour(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Return the ``(N, 3, 1, 1)`` mean colour of each image's known pixels (grey when none is known)."""
+        known = 1 - mask
+        count = known.sum(dim=(2, 3), keepdim=True)
+        mean = (image * known).sum(dim=(2, 3), keepdim=True) / count.clamp_min(1)
+        return torch.where(count > 0, mean, torch.full_like(mean, 0.5))
+
+    def network_input(self, image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Return the normalised image the encoder sees and the base colour (``None`` for ``"erase"``)."""
+        if self.base_fill != "mean":
+            return self.erase(image, mask), None
+        colour = self.known_mean_colour(image, mask)
+        return imagenet_normalize(image * (1 - mask) + colour * mask), colour
+
+    def decode(self, decoder: nn.Sequential, code: torch.Tensor, colour: torch.Tensor | None) -> torch.Tensor:
+        """Run ``decoder`` (which ends in a sigmoid) on ``code``; with a base ``colour``, correct that colour."""
+        if colour is None:
+            return decoder(code)
+        logits = decoder[:-1](code)
+        return torch.sigmoid(logits + torch.logit(colour.clamp(0.01, 0.99)))
 
     def check_inputs(self, image: torch.Tensor, mask: torch.Tensor) -> None:
         """Raise :class:`ValueError` when the model cannot handle this image size or mask."""

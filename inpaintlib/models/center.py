@@ -71,6 +71,9 @@ class CenterContextEncoder(InpaintingModel):
     image_size : int
         Must be 128 (the architecture's sizes are fixed); the argument exists so that
         ``build_model("center", image_size=...)`` fails with a clear message.
+    base_fill : {"erase", "mean"}
+        ``"erase"``: the report's model; ``"mean"``: start from the known pixels' mean colour and
+        predict a correction (the registered recipe, see :meth:`InpaintingModel.start_fill`).
 
     Notes
     -----
@@ -85,7 +88,7 @@ class CenterContextEncoder(InpaintingModel):
     hole_size = 64
     mask_optional = True
 
-    def __init__(self, image_size: int = 128) -> None:
+    def __init__(self, image_size: int = 128, base_fill: str = "erase") -> None:
         super().__init__()
         if image_size != 128:
             raise ValueError(f"CenterContextEncoder works on 128x128 images only, got image_size={image_size}")
@@ -111,6 +114,7 @@ class CenterContextEncoder(InpaintingModel):
                 ]
             )
         )
+        self.start_fill(base_fill, self.decoder.deconv5)
 
     @property
     def hole_slice(self) -> slice:
@@ -142,9 +146,9 @@ class CenterContextEncoder(InpaintingModel):
         return full[..., self.hole_slice, self.hole_slice]
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        erased = self.erase(image, mask)
-        patch = self.decoder(self.encoder(erased))
-        # Back in [0, 1] the hole shows the ImageNet mean colour; the centre gets the patch.
+        erased, colour = self.network_input(image, mask)
+        patch = self.decode(self.decoder, self.encoder(erased), colour)
+        # Back in [0, 1] the hole shows the colour the encoder saw; the centre gets the patch.
         background = imagenet_denormalize(erased)
         rows, cols = self.hole_slice, self.hole_slice
         middle = torch.cat([background[..., rows, : cols.start], patch, background[..., rows, cols.stop :]], dim=-1)

@@ -85,6 +85,9 @@ class MaskedContextEncoder(InpaintingModel):
         Dropout on the channel-wise FC's input (0 turns it off).
     mix_channels : bool
         Follow the channel-wise FC with a 1x1 convolution that mixes channels, as Pathak et al. do.
+    base_fill : {"erase", "mean"}
+        ``"erase"``: the report's model; ``"mean"``: start from the known pixels' mean colour and
+        predict a correction (the registered recipe, see :meth:`InpaintingModel.start_fill`).
 
     Notes
     -----
@@ -97,7 +100,9 @@ class MaskedContextEncoder(InpaintingModel):
     image_size = 224
     bottleneck_size = 5
 
-    def __init__(self, image_size: int = 224, dropout: float = 0.0, mix_channels: bool = True) -> None:
+    def __init__(
+        self, image_size: int = 224, dropout: float = 0.0, mix_channels: bool = True, base_fill: str = "erase"
+    ) -> None:
         super().__init__()
         if image_size != 224:
             raise ValueError(f"MaskedContextEncoder works on 224x224 images only, got image_size={image_size}")
@@ -131,7 +136,9 @@ class MaskedContextEncoder(InpaintingModel):
             strides=[2, 2, 2, 2, 2],
             paddings=[0, 0, 0, 0, 0],
         )
+        self.start_fill(base_fill, self.decoder[-2])
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        inputs = torch.cat([self.erase(image, mask), mask], dim=1)
-        return self.decoder(self.bottleneck(self.encoder(inputs)))
+        seen, colour = self.network_input(image, mask)
+        inputs = torch.cat([seen, mask], dim=1)
+        return self.decode(self.decoder, self.bottleneck(self.encoder(inputs)), colour)
