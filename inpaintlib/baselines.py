@@ -32,6 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from inpaintlib.models.base import known_mean_colour
 from inpaintlib.runtime import resolve_device
 
 __all__ = [
@@ -223,11 +224,7 @@ class MeanColorInpainter(Inpainter):
             self.name = name
 
     def fill(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        known = (~masks).to(images.dtype)
-        count = known.sum(dim=(2, 3))
-        total = (images * known).sum(dim=(2, 3))
-        mean = torch.where(count > 0, total / count.clamp_min(1), torch.full_like(total, 0.5))
-        return mean[:, :, None, None].expand_as(images)
+        return known_mean_colour(images, masks).expand_as(images)
 
 
 class ModelInpainter(Inpainter):

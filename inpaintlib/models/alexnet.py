@@ -195,7 +195,7 @@ class AlexNetContextEncoder(InpaintingModel):
         Follow the channel-wise FC with a 1x1 convolution that mixes channels.
     base_fill : {"erase", "mean"}
         ``"erase"``: the report's model; ``"mean"``: start from the known pixels' mean colour and
-        predict a correction (the registered recipe, see :meth:`InpaintingModel.start_fill`).
+        predict a correction (see :meth:`InpaintingModel.start_fill`).
 
     Notes
     -----

@@ -138,6 +138,18 @@ def compose(image: torch.Tensor, prediction: torch.Tensor, mask: torch.Tensor) -
 REPORT_BASE_FILLS = ("erase", "mean")
 
 
+def known_mean_colour(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Return the ``(N, 3, 1, 1)`` mean colour of each image's known pixels (grey when none is known).
+
+    ``mask`` is ``(N, 1, H, W)``, 1/True = missing; the mean-colour fill and the ``"mean"`` start
+    of the report's models both use it.
+    """
+    known = 1 - mask.to(image.dtype)
+    count = known.sum(dim=(2, 3), keepdim=True)
+    mean = (image * known).sum(dim=(2, 3), keepdim=True) / count.clamp_min(1)
+    return torch.where(count > 0, mean, torch.full_like(mean, 0.5))
+
+
 def center_hole_mask(size: int, hole: int | None = None, batch: int = 1, device=None) -> torch.Tensor:
     """Return a ``(batch, 1, size, size)`` float mask with a centred square hole (``size // 2`` by default)."""
     hole = size // 2 if hole is None else int(hole)
@@ -194,9 +206,9 @@ class InpaintingModel(nn.Module):
     def constructor_options(self) -> dict:
         """Return the constructor options that rebuild this model (saved in its checkpoints).
 
-        The base class returns ``base_fill`` (the registered recipe's differs from the class's
-        default); a model with more such options returns every one, so that a checkpoint rebuilds
-        the same network even after the recipe changes.
+        The base class returns ``base_fill``; a model with more options that its registered recipe
+        sets returns every one, so that a checkpoint rebuilds the same network even after the
+        recipe changes.
         """
         return {"base_fill": self.base_fill}
 
@@ -207,7 +219,7 @@ class InpaintingModel(nn.Module):
         image's known pixels (:meth:`decode`): an untrained model returns exactly the mean-colour fill
         (the floor of every method) and training can only add structure to it. The report's models
         with ``"erase"`` must first learn each photo's colour through a 5x5 bottleneck, which takes
-        far more steps than a CPU gives them: their early fills are grey (notebook 04 shows both).
+        far more steps than a CPU gives them: their early fills are grey.
 
         Raises
         ------
@@ -222,18 +234,11 @@ class InpaintingModel(nn.Module):
             if last_layer.bias is not None:
                 nn.init.zeros_(last_layer.bias)
 
-    def known_mean_colour(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Return the ``(N, 3, 1, 1)`` mean colour of each image's known pixels (grey when none is known)."""
-        known = 1 - mask
-        count = known.sum(dim=(2, 3), keepdim=True)
-        mean = (image * known).sum(dim=(2, 3), keepdim=True) / count.clamp_min(1)
-        return torch.where(count > 0, mean, torch.full_like(mean, 0.5))
-
     def network_input(self, image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Return the normalised image the encoder sees and the base colour (``None`` for ``"erase"``)."""
         if self.base_fill != "mean":
             return self.erase(image, mask), None
-        colour = self.known_mean_colour(image, mask)
+        colour = known_mean_colour(image, mask)
         return imagenet_normalize(image * (1 - mask) + colour * mask), colour
 
     def decode(self, decoder: nn.Sequential, code: torch.Tensor, colour: torch.Tensor | None) -> torch.Tensor:

@@ -73,7 +73,7 @@ class CenterContextEncoder(InpaintingModel):
         ``build_model("center", image_size=...)`` fails with a clear message.
     base_fill : {"erase", "mean"}
         ``"erase"``: the report's model; ``"mean"``: start from the known pixels' mean colour and
-        predict a correction (the registered recipe, see :meth:`InpaintingModel.start_fill`).
+        predict a correction (see :meth:`InpaintingModel.start_fill`).
 
     Notes
     -----

@@ -87,7 +87,7 @@ class MaskedContextEncoder(InpaintingModel):
         Follow the channel-wise FC with a 1x1 convolution that mixes channels, as Pathak et al. do.
     base_fill : {"erase", "mean"}
         ``"erase"``: the report's model; ``"mean"``: start from the known pixels' mean colour and
-        predict a correction (the registered recipe, see :meth:`InpaintingModel.start_fill`).
+        predict a correction (see :meth:`InpaintingModel.start_fill`).
 
     Notes
     -----
