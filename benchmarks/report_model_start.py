@@ -1,4 +1,4 @@
-"""Model 2 quick-sized (44 photos, batch 8, MINUTES): usage LR adv|noadv MINUTES OUT erase|mean; prints PSNR in the hole."""
+"""Model 2 quick-sized (44 photos, batch 8, MINUTES): usage LR adv|noadv MINUTES OUT erase|mean|telea; prints PSNR in the hole."""
 import sys, time, torch
 from inpaintlib import data, masks, runtime
 from inpaintlib.models import build_model, build_discriminator

@@ -383,6 +383,23 @@ def test_report_models_start_from_the_mean_colour_of_the_known_pixels(name):
     assert not torch.allclose(other[hole], colour.expand_as(image)[hole], atol=1e-2)
 
 
+@pytest.mark.parametrize("name", ["center", "masked", "alexnet"])
+def test_telea_start_returns_teleas_fill_before_training(name):
+    from inpaintlib.baselines import TeleaInpainter
+
+    options = {"weights": None} if name == "alexnet" else {}
+    model = build_model(name, **options)  # the registered recipe starts from Telea
+    size = model.image_size
+    image = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(3)) * 0.6 + 0.2
+    mask = center_hole_mask(size, batch=2)
+    with torch.no_grad():
+        prediction = model.eval()(image, mask)
+    telea = TeleaInpainter()(image, mask.bool())
+    hole = mask.bool().expand_as(image)
+    assert torch.allclose(prediction[hole], telea[hole], atol=1e-5)
+    assert model.constructor_options()["base_fill"] == "telea"
+
+
 def test_mean_colour_start_learns_beyond_the_mean_in_a_few_steps():
     torch.manual_seed(0)
     model = build_model("center", base_fill="mean")
@@ -402,8 +419,9 @@ def test_mean_colour_start_learns_beyond_the_mean_in_a_few_steps():
 
 
 def test_base_fill_is_checked_and_rebuilt_from_checkpoint_options():
-    with pytest.raises(ValueError, match="base_fill must be one of erase, mean"):
-        build_model("masked", base_fill="telea")
+    with pytest.raises(ValueError, match="base_fill must be one of erase, mean, telea"):
+        build_model("masked", base_fill="blur")
+    assert build_model("masked").base_fill == "telea"  # the registered recipe
     assert build_model("masked", base_fill="erase").constructor_options() == {"base_fill": "erase"}
     rebuilt = build_model("masked", **build_model("masked", base_fill="erase").constructor_options())
     assert rebuilt.base_fill == "erase"

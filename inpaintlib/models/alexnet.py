@@ -193,9 +193,10 @@ class AlexNetContextEncoder(InpaintingModel):
         Dropout on the channel-wise FC's input.
     mix_channels : bool
         Follow the channel-wise FC with a 1x1 convolution that mixes channels.
-    base_fill : {"erase", "mean"}
-        ``"erase"``: the report's model; ``"mean"``: start from the known pixels' mean colour and
-        predict a correction (see :meth:`InpaintingModel.start_fill`).
+    base_fill : {"erase", "mean", "telea"}
+        ``"erase"``: the report's model as written; ``"mean"`` or ``"telea"``: start from the known
+        pixels' mean colour or from Telea's fill and predict a correction (see
+        :meth:`InpaintingModel.start_fill`; the registered recipe uses ``"telea"``).
 
     Notes
     -----
@@ -240,8 +241,8 @@ class AlexNetContextEncoder(InpaintingModel):
             parameter.requires_grad_(not frozen)
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        seen, colour = self.network_input(image, mask)
-        return self.decode(self.decoder, self.bottleneck(self.encoder(seen)), colour)
+        seen, base = self.network_input(image, mask)
+        return self.decode(self.decoder, self.bottleneck(self.encoder(seen)), base)
 
     def extra_repr(self) -> str:
         return f"image_size={self.image_size}, weights_used={self.weights_used!r}, freeze_encoder={self.freeze_encoder}"

@@ -135,7 +135,7 @@ def compose(image: torch.Tensor, prediction: torch.Tensor, mask: torch.Tensor) -
 
 
 #: Valid ``base_fill`` values of the report's three models (Model 4 has its own, see ``models.unet``).
-REPORT_BASE_FILLS = ("erase", "mean")
+REPORT_BASE_FILLS = ("erase", "mean", "telea")
 
 
 def known_mean_colour(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -148,6 +148,18 @@ def known_mean_colour(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     count = known.sum(dim=(2, 3), keepdim=True)
     mean = (image * known).sum(dim=(2, 3), keepdim=True) / count.clamp_min(1)
     return torch.where(count > 0, mean, torch.full_like(mean, 0.5))
+
+
+def telea_fill(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Return OpenCV Telea's fill of the hole (known pixels unchanged), on ``image``'s device and dtype.
+
+    The ``"telea"`` start of every model (notebooks 03-05 and 07): no gradient flows through it.
+    """
+    from inpaintlib.baselines import TeleaInpainter
+
+    with torch.no_grad():
+        filled = TeleaInpainter()(image.detach().float().cpu(), mask.detach().cpu() > 0.5)
+    return filled.to(device=image.device, dtype=image.dtype)
 
 
 def center_hole_mask(size: int, hole: int | None = None, batch: int = 1, device=None) -> torch.Tensor:
@@ -213,40 +225,47 @@ class InpaintingModel(nn.Module):
         return {"base_fill": self.base_fill}
 
     def start_fill(self, base_fill: str, last_layer: nn.Module) -> None:
-        """Set :attr:`base_fill`; for ``"mean"``, zero ``last_layer`` so the untrained fill is the mean colour.
+        """Set :attr:`base_fill`; for ``"mean"`` or ``"telea"``, zero ``last_layer`` so training starts at that fill.
 
-        With ``"mean"`` the decoder's output is a correction, in logits, to the mean colour of the
-        image's known pixels (:meth:`decode`): an untrained model returns exactly the mean-colour fill
-        (the floor of every method) and training can only add structure to it. The report's models
-        with ``"erase"`` must first learn each photo's colour through a 5x5 bottleneck, which takes
-        far more steps than a CPU gives them: their early fills are grey.
+        With ``"mean"`` (the mean colour of the image's known pixels) or ``"telea"`` (OpenCV's Telea
+        fill) the encoder sees the hole filled that way and the decoder's output is a correction,
+        in logits, to that fill (:meth:`decode`): an untrained model returns the classical fill and
+        training can only add to it. The report's models with ``"erase"`` must first learn each
+        photo's colour through a 5x5 bottleneck, which takes far more steps than a CPU gives them:
+        their early fills are grey (notebook 04 shows both).
 
         Raises
         ------
         ValueError
-            If ``base_fill`` is not ``"erase"`` or ``"mean"``.
+            If ``base_fill`` is not one of :data:`REPORT_BASE_FILLS`.
         """
         if base_fill not in REPORT_BASE_FILLS:
             raise ValueError(f"base_fill must be one of {', '.join(REPORT_BASE_FILLS)}, got {base_fill!r}")
         self.base_fill = base_fill
-        if base_fill == "mean":
+        if base_fill != "erase":
             nn.init.zeros_(last_layer.weight)
             if last_layer.bias is not None:
                 nn.init.zeros_(last_layer.bias)
 
     def network_input(self, image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Return the normalised image the encoder sees and the base colour (``None`` for ``"erase"``)."""
-        if self.base_fill != "mean":
+        """Return the normalised image the encoder sees and the filled image it corrects (``None`` for ``"erase"``)."""
+        if self.base_fill == "erase":
             return self.erase(image, mask), None
-        colour = known_mean_colour(image, mask)
-        return imagenet_normalize(image * (1 - mask) + colour * mask), colour
+        if self.base_fill == "telea":
+            base = telea_fill(image, mask)
+        else:
+            base = image * (1 - mask) + known_mean_colour(image, mask) * mask
+        return imagenet_normalize(base), base
 
-    def decode(self, decoder: nn.Sequential, code: torch.Tensor, colour: torch.Tensor | None) -> torch.Tensor:
-        """Run ``decoder`` (which ends in a sigmoid) on ``code``; with a base ``colour``, correct that colour."""
-        if colour is None:
+    def decode(self, decoder: nn.Sequential, code: torch.Tensor, base: torch.Tensor | None) -> torch.Tensor:
+        """Run ``decoder`` (which ends in a sigmoid) on ``code``; with a ``base`` fill, correct that fill.
+
+        ``base`` has the decoder's output size (Model 1 passes the centre of the filled image).
+        """
+        if base is None:
             return decoder(code)
         logits = decoder[:-1](code)
-        return torch.sigmoid(logits + torch.logit(colour.clamp(0.01, 0.99)))
+        return torch.sigmoid(logits + torch.logit(base.clamp(0.01, 0.99)))
 
     def check_inputs(self, image: torch.Tensor, mask: torch.Tensor) -> None:
         """Raise :class:`ValueError` when the model cannot handle this image size or mask."""

@@ -71,9 +71,10 @@ class CenterContextEncoder(InpaintingModel):
     image_size : int
         Must be 128 (the architecture's sizes are fixed); the argument exists so that
         ``build_model("center", image_size=...)`` fails with a clear message.
-    base_fill : {"erase", "mean"}
-        ``"erase"``: the report's model; ``"mean"``: start from the known pixels' mean colour and
-        predict a correction (see :meth:`InpaintingModel.start_fill`).
+    base_fill : {"erase", "mean", "telea"}
+        ``"erase"``: the report's model as written; ``"mean"`` or ``"telea"``: start from the known
+        pixels' mean colour or from Telea's fill and predict a correction (see
+        :meth:`InpaintingModel.start_fill`; the registered recipe uses ``"telea"``).
 
     Notes
     -----
@@ -146,8 +147,10 @@ class CenterContextEncoder(InpaintingModel):
         return full[..., self.hole_slice, self.hole_slice]
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        erased, colour = self.network_input(image, mask)
-        patch = self.decode(self.decoder, self.encoder(erased), colour)
+        erased, base = self.network_input(image, mask)
+        if base is not None:
+            base = base[..., self.hole_slice, self.hole_slice]
+        patch = self.decode(self.decoder, self.encoder(erased), base)
         # Back in [0, 1] the hole shows the colour the encoder saw; the centre gets the patch.
         background = imagenet_denormalize(erased)
         rows, cols = self.hole_slice, self.hole_slice

@@ -85,9 +85,10 @@ class MaskedContextEncoder(InpaintingModel):
         Dropout on the channel-wise FC's input (0 turns it off).
     mix_channels : bool
         Follow the channel-wise FC with a 1x1 convolution that mixes channels, as Pathak et al. do.
-    base_fill : {"erase", "mean"}
-        ``"erase"``: the report's model; ``"mean"``: start from the known pixels' mean colour and
-        predict a correction (see :meth:`InpaintingModel.start_fill`).
+    base_fill : {"erase", "mean", "telea"}
+        ``"erase"``: the report's model as written; ``"mean"`` or ``"telea"``: start from the known
+        pixels' mean colour or from Telea's fill and predict a correction (see
+        :meth:`InpaintingModel.start_fill`; the registered recipe uses ``"telea"``).
 
     Notes
     -----
@@ -139,6 +140,6 @@ class MaskedContextEncoder(InpaintingModel):
         self.start_fill(base_fill, self.decoder[-2])
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        seen, colour = self.network_input(image, mask)
+        seen, base = self.network_input(image, mask)
         inputs = torch.cat([seen, mask], dim=1)
-        return self.decode(self.decoder, self.bottleneck(self.encoder(inputs)), colour)
+        return self.decode(self.decoder, self.bottleneck(self.encoder(inputs)), base)

@@ -38,7 +38,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from inpaintlib.models.base import InpaintingModel, imagenet_normalize
+from inpaintlib.models.base import InpaintingModel, imagenet_normalize, telea_fill
 
 __all__ = ["GatedConv2d", "UNetInpainter", "BASE_FILLS", "STRIDE"]
 
@@ -141,17 +141,9 @@ class UNetInpainter(InpaintingModel):
             nn.init.zeros_(self.head.weight)
             nn.init.zeros_(self.head.bias)
 
-    def classical_fill(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Return OpenCV Telea's fill of the hole (the known pixels unchanged), on ``image``'s device."""
-        from inpaintlib.baselines import TeleaInpainter
-
-        with torch.no_grad():
-            filled = TeleaInpainter()(image.detach().float().cpu(), mask.detach().cpu() > 0.5)
-        return filled.to(device=image.device, dtype=image.dtype)
-
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.base_fill == "telea":
-            base = self.classical_fill(image, mask)
+            base = telea_fill(image, mask)
             inputs = torch.cat([imagenet_normalize(base), mask], dim=1)
         else:
             base = None
