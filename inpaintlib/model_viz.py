@@ -11,10 +11,8 @@ Each group lives where its job is; this module re-exports them under the names t
 * **Figures** (:mod:`inpaintlib.plots`): :func:`inpainting_grid` (masked | prediction | composed |
   original), :func:`metric_bars` (one metric per method and mask kind), :func:`compare_runs` (one
   loss curve per run) and :func:`show_filters` (first-layer convolution filters).
-* **Training** (:mod:`inpaintlib.train.budget`): :func:`fit_within_budget` trains at least one
-  whole epoch, then within a time budget.
 * **Speed** (:mod:`inpaintlib.profiling`): :func:`train_step_flops`, :func:`time_train_step`,
-  :func:`seconds_per_step`, :func:`format_duration` and :class:`StepTiming`.
+  :func:`seconds_per_step`, :func:`estimate_run`, :func:`format_duration` and :class:`StepTiming`.
 * **Run notes** (:mod:`inpaintlib.runs`): :func:`save_run_notes` and :func:`load_run_notes` keep,
   next to a run's checkpoints, which images it trained and validated on.
 """
@@ -36,9 +34,15 @@ from inpaintlib.plots.bars import metric_bars
 from inpaintlib.plots.curves import compare_runs
 from inpaintlib.plots.images import show_filters
 from inpaintlib.plots.inpainting import inpainting_grid
-from inpaintlib.profiling import StepTiming, format_duration, seconds_per_step, time_train_step, train_step_flops
+from inpaintlib.profiling import (
+    StepTiming,
+    estimate_run,
+    format_duration,
+    seconds_per_step,
+    time_train_step,
+    train_step_flops,
+)
 from inpaintlib.runs import RUN_NOTES, load_run_notes, save_run_notes
-from inpaintlib.train.budget import fit_within_budget
 
 __all__ = [
     "ConvSpec",
@@ -52,7 +56,7 @@ __all__ = [
     "deconv_sizes",
     "deconv_specs",
     "deconv_stack",
-    "fit_within_budget",
+    "estimate_run",
     "format_duration",
     "inpainting_grid",
     "load_run_notes",

@@ -41,6 +41,7 @@ __all__ = [
     "StepTiming",
     "conv_probe",
     "efficiency",
+    "estimate_run",
     "format_duration",
     "kernel_libraries",
     "nominal_fma_peak",
@@ -341,3 +342,27 @@ def format_duration(seconds: float) -> str:
     if seconds < 48 * 3600:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} days"
+
+
+def estimate_run(history, batch_size: int, train_images: int, epochs: int, device: str = "cpu") -> str:
+    """Say how long ``epochs`` epochs over ``train_images`` photos take, from the speed measured in ``history``.
+
+    The notebooks' "how long would the full setting take" (notebooks 03 and 04) comes from here: the
+    seconds per step a run on this machine actually took (validation and data loading included),
+    never an assumed speed. Another device has to be measured the same way, by a run on it.
+
+    Examples
+    --------
+    >>> from inpaintlib.history import History
+    >>> run = History()
+    >>> _ = run.append({"rec": 1.0}, {"rec": 1.0}, seconds=20.0, steps=10)
+    >>> estimate_run(run, batch_size=8, train_images=800, epochs=50)
+    'measured here: 2.00 s per step of 8 images on this CPU, so 100 steps per epoch take about 3 min and 50 epochs about 2.8 h'
+    """
+    per_step = seconds_per_step(history)
+    steps = max(1, int(train_images) // int(batch_size))
+    return (
+        f"measured here: {per_step:.2f} s per step of {batch_size} images on this {device.upper()}, so {steps} steps "
+        f"per epoch take about {format_duration(steps * per_step)} and {epochs} epochs about "
+        f"{format_duration(epochs * steps * per_step)}"
+    )

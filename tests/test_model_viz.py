@@ -346,20 +346,20 @@ def _tiny_trainer(out_dir):
                    model_name="tiny")
 
 
-def test_fit_within_budget_finishes_the_first_epoch_even_when_the_budget_is_gone(tmp_path):
+def test_fit_finishes_the_first_epoch_even_when_the_budget_is_gone(tmp_path):
     trainer = _tiny_trainer(tmp_path / "a")
-    history = mv.fit_within_budget(trainer, epochs=3, max_minutes=1e-9)
+    history = trainer.fit(epochs=3, max_minutes=1e-9)
     assert len(history) == 1 and trainer.epoch == 1
     assert history.stop_reason == "time budget"
     assert (tmp_path / "a" / "best.pt").exists()
     assert History.load(tmp_path / "a").stop_reason == "time budget"
 
 
-def test_fit_within_budget_trains_every_epoch_without_a_budget(tmp_path):
+def test_fit_trains_every_epoch_without_a_budget_or_within_a_generous_one(tmp_path):
     trainer = _tiny_trainer(tmp_path / "b")
-    history = mv.fit_within_budget(trainer, epochs=3, max_minutes=None)
+    history = trainer.fit(epochs=3)
     assert len(history) == 3 and history.stop_reason is None
     generous = _tiny_trainer(tmp_path / "c")
-    assert len(mv.fit_within_budget(generous, epochs=2, max_minutes=10.0)) == 2
+    assert len(generous.fit(epochs=2, max_minutes=10.0)) == 2
     with pytest.raises(ValueError, match="max_minutes"):
-        mv.fit_within_budget(generous, epochs=3, max_minutes=0)
+        generous.fit(epochs=3, max_minutes=0)

@@ -37,13 +37,11 @@ The package's modules:
 * :mod:`~inpaintlib.train.steps` -- the batches and one training step;
 * :mod:`~inpaintlib.train.epochs` -- :meth:`Trainer.fit`, validation and early stopping;
 * :mod:`~inpaintlib.train.checkpointing` -- saving, loading and resuming;
-* :mod:`~inpaintlib.train.trainer` -- :class:`Trainer`, which brings them together, and :func:`train_model`;
-* :mod:`~inpaintlib.train.budget` -- :func:`fit_within_budget`, a whole first epoch, then a time budget.
+* :mod:`~inpaintlib.train.trainer` -- :class:`Trainer`, which brings them together, and :func:`train_model`.
 """
 
 from inpaintlib.precision import AMP_DTYPES  # noqa: F401  (benchmarks/bench_training.py imports it from here)
 from inpaintlib.train.batches import FixedMaskDataset
-from inpaintlib.train.budget import fit_within_budget
 from inpaintlib.train.config import LR_SCHEDULES, TrainConfig
 from inpaintlib.train.distributed import DistributedContext
 from inpaintlib.train.state import STOP_SIGNALS, TrainingDiverged
@@ -57,6 +55,5 @@ __all__ = [
     "FixedMaskDataset",
     "LR_SCHEDULES",
     "STOP_SIGNALS",
-    "fit_within_budget",
     "train_model",
 ]
