@@ -8,6 +8,7 @@ Taught in notebook 01 (``01_masks.ipynb``); every notebook draws its figures fro
 * :mod:`~inpaintlib.plots.curves`: loss curves, runs compared, scores against hole area or minutes.
 * :mod:`~inpaintlib.plots.bars`: metric bars, hole-coverage histograms.
 * :mod:`~inpaintlib.plots.style`: Gram matrices as heatmaps.
+* :mod:`~inpaintlib.plots.pipeline`: the workbook's pipeline, photo to scores, in one figure.
 * :mod:`~inpaintlib.plots.render`: figures as PNG/JPEG bytes or in a notebook's output.
 
 The receptive-field figures live with their analysis, in :mod:`inpaintlib.receptive_field.figures`,
@@ -47,6 +48,7 @@ from inpaintlib.plots.images import (
     to_display,
 )
 from inpaintlib.plots.inpainting import best_worst_gallery, comparison_panels, inpainting_grid
+from inpaintlib.plots.pipeline import PIPELINE_STAGES, plot_pipeline, save_pipeline_figure
 from inpaintlib.plots.render import figure_bytes, jpeg_image, show_figure, stack_pictures
 from inpaintlib.plots.style import plot_gram_matrices
 
@@ -54,6 +56,7 @@ __all__ = [
     "BASELINE_COLOURS",
     "HOLE_GREY",
     "KIND_COLOURS",
+    "PIPELINE_STAGES",
     "bare_panel",
     "best_worst_gallery",
     "compare_runs",
@@ -77,6 +80,8 @@ __all__ = [
     "plot_hole_score_curve",
     "plot_loss_grid",
     "plot_metric_bars",
+    "plot_pipeline",
+    "save_pipeline_figure",
     "short_value",
     "show_figure",
     "show_filters",
