@@ -267,25 +267,7 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
         raise FileNotFoundError(f"checkpoint not found: {path}")
     if not path.is_file():
         raise CheckpointError(f"checkpoint path {path} is not a file")
-    try:
-        with warnings.catch_warnings():
-            # A foreign pickle file triggers a protocol note before it is refused below.
-            warnings.filterwarnings("ignore", message="Detected pickle protocol")
-            checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as error:
-        detail = _unpickling_detail(str(error))
-        if "GLOBAL" in detail or "global" in detail:
-            raise CheckpointError(
-                f"{path} was refused: it holds objects other than tensors and plain values, "
-                f"and loading it could run code ({detail})"
-            ) from error
-        raise CheckpointError(f"{path} is not a readable checkpoint (not a PyTorch file, or corrupted): {detail}") from error
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, UnicodeDecodeError, KeyError) as error:
-        text = str(error).strip()
-        detail = text.splitlines()[0].split(". ")[0].rstrip(".") if text else "the file ends too early"
-        raise CheckpointError(f"{path} is not a readable checkpoint (corrupted or truncated file?): {detail}") from error
-    except Exception as error:  # any other failure of the unpickler on foreign bytes
-        raise CheckpointError(f"{path} is not a readable checkpoint: {type(error).__name__}: {error}") from error
+    checkpoint = _read_checkpoint_file(path, map_location)
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         kind = "a state_dict or other dict" if isinstance(checkpoint, dict) else f"a {type(checkpoint).__name__}"
         raise CheckpointError(
@@ -300,6 +282,29 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
         raise CheckpointError(f"{path} is missing the checkpoint entries {missing}")
     _check_contents(checkpoint, path)
     return checkpoint
+
+
+def _read_checkpoint_file(path: Path, map_location: str | torch.device):
+    """Unpickle ``path`` with ``weights_only=True``; every way that fails becomes a :class:`CheckpointError`."""
+    try:
+        with warnings.catch_warnings():
+            # A foreign pickle file triggers a protocol note before it is refused below.
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        detail = _unpickling_detail(str(error))
+        if "GLOBAL" in detail or "global" in detail:
+            raise CheckpointError(
+                f"{path} was refused: it holds objects other than tensors and plain values, "
+                f"and loading it could run code ({detail})"
+            ) from error
+        raise CheckpointError(f"{path} is not a readable checkpoint (not a PyTorch file, or corrupted): {detail}") from error
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, UnicodeDecodeError, KeyError) as error:
+        text = str(error).strip()
+        detail = text.splitlines()[0].split(". ")[0].rstrip(".") if text else "the file ends too early"
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupted or truncated file?): {detail}") from error
+    except Exception as error:  # any other failure of the unpickler on foreign bytes
+        raise CheckpointError(f"{path} is not a readable checkpoint: {type(error).__name__}: {error}") from error
 
 
 def rebuild_options(model_name: str, model_options: Mapping | None) -> dict:

@@ -26,7 +26,7 @@ from inpaintlib.history import History
 from inpaintlib.masks import KINDS
 
 if TYPE_CHECKING:
-    from inpaintlib.evaluation import EvaluationResult
+    from inpaintlib.evaluation_result import EvaluationResult
 
 __all__ = ["TrainedRun", "evaluate_by_size", "find_runs", "held_out_images", "supported_kinds"]
 

@@ -130,6 +130,38 @@ def _resolve_split(data: str, split: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print the table (or JSON); return 0."""
+    kinds, by = _check_arguments(args)
+    from inpaintlib.outputs import check_output_file
+
+    inputs = [("a checkpoint", path) for path in args.checkpoint]
+    if args.out:
+        check_output_file(args.out, inputs=inputs, overwrite=args.overwrite, example="results.json")
+
+    from inpaintlib.evaluation import evaluate
+
+    models = _load_models(args.checkpoint, args.device)
+    size = args.size
+    if size is None:
+        first = next(iter(models.values()), None)
+        size = int(getattr(first, "image_size", None) or 128)
+    methods, method_kinds = _methods(models, kinds, args)
+    images, description = _images(args, size, inputs)
+    result = evaluate(
+        methods, images, mask_kinds=kinds, seed=args.seed, limit=args.limit, image_size=size,
+        batch_size=args.batch_size, progress=not args.no_progress, description=description,
+        method_kinds=method_kinds,
+    )
+    if args.out:
+        result.save_json(args.out, by=by)
+    if args.json:
+        print(result.to_json(by=by))
+        return 0
+    _print_table(result, by, description, size, kinds, args)
+    return 0
+
+
+def _check_arguments(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """Check the options that need no file; return the mask kinds and the table's grouping."""
     from inpaintlib.masks import KINDS
 
     kinds = _comma_list(args.masks, "--masks", KINDS)
@@ -140,21 +172,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--size must be at least 16 pixels, got {args.size}")
     if args.no_baselines and not args.checkpoint:
         raise UsageError("nothing to evaluate: give --checkpoint or drop --no-baselines")
-    from inpaintlib.outputs import check_output_file
+    return kinds, by
 
-    inputs = [("a checkpoint", path) for path in args.checkpoint]
-    if args.out:
-        check_output_file(args.out, inputs=inputs, overwrite=args.overwrite, example="results.json")
 
+def _methods(models: dict, kinds: list[str], args: argparse.Namespace) -> tuple[dict, dict]:
+    """Return the methods to evaluate (the models, then the baselines) and the kinds each model can fill."""
     from inpaintlib.baselines import ModelInpainter, MeanColorInpainter, classical_baselines
-    from inpaintlib.data import load_dataset
-    from inpaintlib.evaluation import evaluate, supported_kinds
-
-    models = _load_models(args.checkpoint, args.device)
-    size = args.size
-    if size is None:
-        first = next(iter(models.values()), None)
-        size = int(getattr(first, "image_size", None) or 128)
+    from inpaintlib.evaluation import supported_kinds
 
     # Model 1 fills only the centre square: run each model on the kinds it can fill.
     method_kinds = {}
@@ -170,6 +194,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_baselines:
         for baseline in [*classical_baselines(), MeanColorInpainter()]:
             methods[baseline.name] = baseline
+    return methods, method_kinds
+
+
+def _images(args: argparse.Namespace, size: int, inputs: list) -> tuple:
+    """Return the images of the chosen split and a sentence describing them; ``--out`` may be none of them."""
+    from inpaintlib.data import load_dataset
+    from inpaintlib.outputs import check_output_file
 
     split = _resolve_split(args.data, args.split)
     fractions = {"val_fraction": 0.0, "test_fraction": 0.0} if split == "all" else {}
@@ -182,17 +213,11 @@ def run(args: argparse.Namespace) -> int:
         evaluated = getattr(images, "paths", None) or []
         check_output_file(args.out, inputs=[*inputs, *(("an evaluated image", path) for path in evaluated)],
                           overwrite=args.overwrite, example="results.json")
+    return images, description
 
-    result = evaluate(
-        methods, images, mask_kinds=kinds, seed=args.seed, limit=args.limit, image_size=size,
-        batch_size=args.batch_size, progress=not args.no_progress, description=description,
-        method_kinds=method_kinds,
-    )
-    if args.out:
-        result.save_json(args.out, by=by)
-    if args.json:
-        print(result.to_json(by=by))
-        return 0
+
+def _print_table(result, by: list[str], description: str, size: int, kinds: list[str], args: argparse.Namespace) -> None:
+    """Print the data, the settings, the table (text or Markdown) and the time per image of each method."""
     table = result.table(by=by)
     print(f"data: {description}")
     unread = f" ({len(result.skipped)} unreadable images skipped)" if result.skipped else ""
@@ -203,4 +228,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nmilliseconds per image and mask: {timings}")
     if args.out:
         print(f"wrote {args.out}", file=sys.stderr)
-    return 0

@@ -45,6 +45,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Writes best.pt, last.pt, history.json and history.csv into --out after every epoch. "
         "Runs under torchrun for several processes.",
     )
+    _add_data_arguments(parser)
+    _add_optimiser_arguments(parser)
+    _add_mask_and_image_arguments(parser)
+    _add_loss_arguments(parser)
+    _add_run_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The model, the data it trains on, the run length and the output folder."""
     parser.add_argument(
         "--model", required=True, metavar="NAME", help="center (Model 1), masked (Model 2), alexnet (Model 3) or unet (Model 4)"
     )
@@ -58,6 +68,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="total epochs of the run (default: 50; with --max-minutes, as many as the budget allows)",
     )
     parser.add_argument("--out", default=None, metavar="DIR", help="where checkpoints and history go (default: runs/<model>)")
+
+
+def _add_optimiser_arguments(parser: argparse.ArgumentParser) -> None:
+    """Batch size, learning rates and their schedule, model options, early stopping and the time budget."""
     parser.add_argument("--batch-size", type=int, default=None, help="images per step (default: the recipe's, 20)")
     parser.add_argument("--lr-g", type=float, default=None, help="generator Adam learning rate (default: the recipe's)")
     parser.add_argument("--lr-d", type=float, default=None, help="discriminator SGD learning rate (default: 1e-3)")
@@ -79,6 +93,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--max-minutes", type=float, default=None,
         help="time budget; the first epoch always finishes, then the run stops cleanly with best.pt and last.pt saved",
     )
+
+
+def _add_mask_and_image_arguments(parser: argparse.ArgumentParser) -> None:
+    """Mask kinds, image size and count, amplification, seed and device."""
     parser.add_argument(
         "--masks", default=None,
         help="comma-separated mask kinds from center, blocks, free_form (default: the model's own kinds)",
@@ -88,6 +106,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--amplify", type=int, default=None, metavar="N", help="AutoAugment views per training image")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, shuffling and masks (default: 0)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+
+
+def _add_loss_arguments(parser: argparse.ArgumentParser) -> None:
+    """The adversarial, reconstruction and style losses, and gradient clipping."""
     parser.add_argument(
         "--adversarial", action=argparse.BooleanOptionalAction, default=None,
         help="train against the discriminator, or (--no-adversarial) with the reconstruction loss only "
@@ -103,6 +125,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="where the reconstruction loss is measured (default: hole)",
     )
     parser.add_argument("--grad-clip", type=float, default=None, help="gradient norm clip; 0 turns it off (default: 10; 1 for unet)")
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Resume or overwrite, mixed precision, AlexNet weights, data workers and progress bars."""
     parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt when it exists")
     parser.add_argument(
         "--overwrite", action="store_true",
@@ -123,7 +149,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes (default: 0)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    parser.set_defaults(func=run)
 
 
 def parse_mask_kinds(text: str | None) -> list[str] | None:
@@ -210,7 +235,7 @@ def config_overrides(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Train as the arguments say and print where the results are."""
     from inpaintlib.data import load_dataset
-    from inpaintlib.models import build_discriminator, build_model, model_spec, training_config
+    from inpaintlib.models import build_discriminator, model_spec, training_config
     from inpaintlib.outputs import check_run_folder, clear_run
     from inpaintlib.runtime import runs_dir
     from inpaintlib.train import Trainer
@@ -222,21 +247,10 @@ def run(args: argparse.Namespace) -> int:
         inputs=[("the --weights file", args.weights)],
     )
     kinds = parse_mask_kinds(args.masks) or list(spec.mask_kinds)
-    options: dict = parse_model_options(args.option)
-    if args.size is not None and args.size != spec.image_size:
-        options["image_size"] = args.size  # the model says whether it can work at this size
-    if args.weights is not None:
-        if spec.name != "alexnet":
-            raise UsageError(f"--weights is for the alexnet model (pretrained AlexNet weights), not {spec.name!r}")
-        if args.weights.upper() not in ("DEFAULT", "IMAGENET1K_V1") and not Path(args.weights).is_file():
-            raise FileNotFoundError(f"--weights file not found: {args.weights}")
-        options["weights"] = args.weights
+    options = _model_options(args, spec.name, spec.image_size)
 
     rank = int(os.environ.get("RANK", "0") or 0)
-    try:
-        generator = build_model(spec.name, **options)
-    except TypeError as error:  # an --option the model does not take
-        raise UsageError(f"{spec.name} does not take the model options {sorted(options)}: {error}") from None
+    generator = _build_generator(spec.name, options)
     size = int(generator.image_size)
     split = load_dataset(
         args.data, domain=args.domain, size=size, seed=args.seed, limit=args.limit, amplify=args.amplify,
@@ -263,22 +277,55 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         if trainer.dist.is_main:
-            counts = split.counts
-            print(
-                f"Training {spec.title} on {counts['train']} images ({counts['val']} for validation), "
-                f"{size}x{size}, masks {', '.join(kinds)}, device {trainer.device}"
-                + (f", {trainer.dist.world_size} processes" if trainer.dist.enabled else "")
-            )
+            _print_start(trainer, spec.title, split.counts, size, kinds)
         history = trainer.fit(max_minutes=args.max_minutes)
     finally:
         trainer.close()
     if trainer.dist.is_main:
-        done = len(history)
-        line = f"Trained {done} epoch{'s' if done != 1 else ''}"
-        if history.best_epoch is not None:
-            line += f"; best epoch {history.best_epoch} (validation {history.monitor} loss {history.best_value:.5f})"
-        if history.stop_reason:
-            line += f"; stopped by {history.stop_reason}"
-        print(line)
-        print(f"Checkpoints and history in {out_dir} (best.pt, last.pt, history.json, history.csv)")
+        _print_outcome(history, out_dir)
     return 0
+
+
+def _model_options(args: argparse.Namespace, model_name: str, model_size: int) -> dict:
+    """Return the options the model is built with: ``--option`` pairs, ``--size`` and (alexnet only) ``--weights``."""
+    options: dict = parse_model_options(args.option)
+    if args.size is not None and args.size != model_size:
+        options["image_size"] = args.size  # the model says whether it can work at this size
+    if args.weights is not None:
+        if model_name != "alexnet":
+            raise UsageError(f"--weights is for the alexnet model (pretrained AlexNet weights), not {model_name!r}")
+        if args.weights.upper() not in ("DEFAULT", "IMAGENET1K_V1") and not Path(args.weights).is_file():
+            raise FileNotFoundError(f"--weights file not found: {args.weights}")
+        options["weights"] = args.weights
+    return options
+
+
+def _build_generator(model_name: str, options: dict):
+    """Build the generator; an option the model does not take is a usage error that names the options."""
+    from inpaintlib.models import build_model
+
+    try:
+        return build_model(model_name, **options)
+    except TypeError as error:  # an --option the model does not take
+        raise UsageError(f"{model_name} does not take the model options {sorted(options)}: {error}") from None
+
+
+def _print_start(trainer, title: str, counts: dict, size: int, kinds: list[str]) -> None:
+    """Print what is trained on which images, at which size, with which masks, on which device."""
+    print(
+        f"Training {title} on {counts['train']} images ({counts['val']} for validation), "
+        f"{size}x{size}, masks {', '.join(kinds)}, device {trainer.device}"
+        + (f", {trainer.dist.world_size} processes" if trainer.dist.enabled else "")
+    )
+
+
+def _print_outcome(history, out_dir: Path) -> None:
+    """Print how many epochs ran, the best epoch, why the run stopped and where its files are."""
+    done = len(history)
+    line = f"Trained {done} epoch{'s' if done != 1 else ''}"
+    if history.best_epoch is not None:
+        line += f"; best epoch {history.best_epoch} (validation {history.monitor} loss {history.best_value:.5f})"
+    if history.stop_reason:
+        line += f"; stopped by {history.stop_reason}"
+    print(line)
+    print(f"Checkpoints and history in {out_dir} (best.pt, last.pt, history.json, history.csv)")

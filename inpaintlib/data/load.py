@@ -218,32 +218,20 @@ def _sample_split(
 
 
 def load_dataset(
-    source: str | os.PathLike = "auto",
-    domain: str = "photo",
-    size: int = 128,
-    data_dir: str | os.PathLike | None = None,
-    val_fraction: float = 0.15,
-    seed: int = 0,
-    limit: int | None = None,
-    *,
-    test_fraction: float = 0.15,
-    train_crop: str = "center",
-    amplify: int | None = None,
-    policy: str = "autoaugment",
-    sample_count: int = DEFAULT_SAMPLE_COUNT,
-    verify: str = "quick",
-    verbose: bool = True,
+    source: str | os.PathLike = "auto", domain: str = "photo", size: int = 128,
+    data_dir: str | os.PathLike | None = None, val_fraction: float = 0.15, seed: int = 0, limit: int | None = None,
+    *, test_fraction: float = 0.15, train_crop: str = "center", amplify: int | None = None,
+    policy: str = "autoaugment", sample_count: int = DEFAULT_SAMPLE_COUNT, verify: str = "quick", verbose: bool = True,
 ) -> DatasetSplit:
     """Load a dataset as a seeded train/validation/test split of ``(3, size, size)`` float images.
 
     Parameters
     ----------
     source : {"auto", "monet2photo", "sample"} or path
-        ``"auto"``: a local monet2photo copy when one is found (``data_dir``, then
-        ``$INPAINTLIB_DATA``, then ``<project>/data/monet2photo``), else the offline default.
-        ``"monet2photo"``: the local copy, or :class:`FileNotFoundError`. ``"sample"``: the offline
-        default (crops of scikit-image's bundled photos). A path: any folder, in any layout of
-        :mod:`inpaintlib.data.layouts`.
+        ``"auto"``: a local monet2photo copy when one is found (``data_dir``, then ``$INPAINTLIB_DATA``, then
+        ``<project>/data/monet2photo``), else the offline default. ``"monet2photo"``: the local copy, or
+        :class:`FileNotFoundError`. ``"sample"``: the offline default (crops of scikit-image's bundled photos).
+        A path: any folder, in any layout of :mod:`inpaintlib.data.layouts`.
     domain : {"photo", "monet"}
         Which half of a two-domain dataset (ignored by a plain folder).
     size : int
@@ -278,6 +266,21 @@ def load_dataset(
     DatasetSplit
     """
     domain = canonical_domain(domain)
+    _check_load_arguments(size, seed, train_crop, verify, val_fraction, test_fraction)
+    name, layout, why = _find_source(source, data_dir)
+    if layout is None:
+        split = _sample_dataset(name, why, domain, size, val_fraction, test_fraction, seed, limit, sample_count)
+    else:
+        split = _folder_dataset(layout, why, domain, size, val_fraction, test_fraction, seed, limit, train_crop, verify)
+    _amplify_training_part(split, amplify, policy, seed)
+    logger.info(split.description)
+    if verbose:
+        print(f"data: {split.description}")
+    return split
+
+
+def _check_load_arguments(size, seed, train_crop: str, verify: str, val_fraction: float, test_fraction: float) -> None:
+    """Raise :class:`ValueError` for a size, seed, crop, check mode or fraction :func:`load_dataset` does not take."""
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"size must be a positive int, got {size!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -287,12 +290,14 @@ def load_dataset(
     if verify not in VERIFY_MODES:
         raise ValueError(f"verify must be one of {VERIFY_MODES}, got {verify!r}")
     _check_fractions(val_fraction, test_fraction)
-    noun = "Photos" if domain == "photo" else "Monet paintings"
+
+
+def _find_source(source, data_dir) -> tuple[str, Layout | None, str]:
+    """Return the source's name, its folder layout (None for the offline default) and why that data is used."""
     layout: Layout | None = None
     name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else source
     if not isinstance(name, str):
         raise ValueError(f"source must be 'auto', 'monet2photo', 'sample' or a folder path, got {source!r}")
-
     if name == "auto" and data_dir not in (None, ""):
         if not Path(data_dir).expanduser().exists():
             raise FileNotFoundError(f"data_dir '{data_dir}' does not exist")
@@ -308,34 +313,44 @@ def load_dataset(
         if not path.exists():
             raise FileNotFoundError(f"source '{name}' is neither one of {SOURCES} nor an existing folder")
         layout, why = find_layout(path), "the source argument"
+    return name, layout, why
 
-    if layout is None:
-        train, val, test, text = _sample_split(domain, size, val_fraction, test_fraction, seed, limit, sample_count)
-        if name == "sample":
-            description = f"The offline default dataset (asked for): {text}."
-        else:
-            description = (
-                f"No local monet2photo copy was found ({why}), so the offline default is used: "
-                f"{text}. For the real data, {_DOWNLOAD_HINT}."
-            )
-        split = DatasetSplit(train, val, "sample", description, None, None, domain, size, test)
+
+def _sample_dataset(
+    name: str, why: str, domain: str, size: int, val_fraction: float, test_fraction: float, seed: int,
+    limit: int | None, sample_count: int,
+) -> DatasetSplit:
+    """The offline default's split, described as asked for or as the fallback (with ``why`` no copy was found)."""
+    train, val, test, text = _sample_split(domain, size, val_fraction, test_fraction, seed, limit, sample_count)
+    if name == "sample":
+        description = f"The offline default dataset (asked for): {text}."
     else:
-        train, val, test, text = _folder_split(
-            layout, domain, size, val_fraction, test_fraction, seed, limit, train_crop, verify
+        description = (
+            f"No local monet2photo copy was found ({why}), so the offline default is used: "
+            f"{text}. For the real data, {_DOWNLOAD_HINT}."
         )
-        if layout.has_domains:
-            description = f"{noun} from the local monet2photo copy at {layout.root} (found via {why}; {layout.description}): {text}."
-            kind = "monet2photo"
-        else:
-            description = f"Images from the folder {layout.root} ({layout.description}, so the domain does not apply): {text}."
-            kind = "folder"
-        split = DatasetSplit(train, val, kind, description, layout.root, layout.name, domain, size, test)
+    return DatasetSplit(train, val, "sample", description, None, None, domain, size, test)
 
-    if amplify is not None:
-        split.train = AmplifiedDataset(split.train, copies=amplify, policy=policy, seed=seed)
-        split.description += f" The training part is amplified with {policy} to {len(split.train)} views ({amplify} per image)."
-    logger.info(split.description)
-    if verbose:
-        print(f"data: {split.description}")
-    return split
 
+def _folder_dataset(
+    layout: Layout, why: str, domain: str, size: int, val_fraction: float, test_fraction: float, seed: int,
+    limit: int | None, train_crop: str, verify: str,
+) -> DatasetSplit:
+    """A folder's split: a monet2photo copy (one domain of it) or a plain folder of images."""
+    train, val, test, text = _folder_split(layout, domain, size, val_fraction, test_fraction, seed, limit, train_crop, verify)
+    if layout.has_domains:
+        noun = "Photos" if domain == "photo" else "Monet paintings"
+        description = f"{noun} from the local monet2photo copy at {layout.root} (found via {why}; {layout.description}): {text}."
+        kind = "monet2photo"
+    else:
+        description = f"Images from the folder {layout.root} ({layout.description}, so the domain does not apply): {text}."
+        kind = "folder"
+    return DatasetSplit(train, val, kind, description, layout.root, layout.name, domain, size, test)
+
+
+def _amplify_training_part(split: DatasetSplit, amplify: int | None, policy: str, seed: int) -> None:
+    """Wrap ``split.train`` in :class:`AmplifiedDataset` (``amplify`` views per image) and say so; None leaves it."""
+    if amplify is None:
+        return
+    split.train = AmplifiedDataset(split.train, copies=amplify, policy=policy, seed=seed)
+    split.description += f" The training part is amplified with {policy} to {len(split.train)} views ({amplify} per image)."

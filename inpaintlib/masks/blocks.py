@@ -178,6 +178,19 @@ def random_blocks(
     if sides[1] > min(height, width):
         raise ValueError(f"block_size={block_size!r} is larger than the image size={size!r}")
     bounds = _coverage_range(coverage)
+    _check_blocks_can_cover(coverage, bounds, counts, sides, height, width)
+    n = _batch_count(batch)
+    generator = make_generator(seed)
+    masks = _fill_with_coverage(
+        n, lambda k: _draw_blocks(k, height, width, counts, sides, generator), bounds, "blocks"
+    )
+    return _finish(masks, batch)
+
+
+def _check_blocks_can_cover(
+    coverage, bounds: tuple[float, float], counts: tuple[int, int], sides: tuple[int, int], height: int, width: int
+) -> None:
+    """Raise :class:`ValueError` when no draw of ``counts`` blocks of ``sides`` px can meet the coverage bounds."""
     area = height * width
     largest = min(1.0, counts[1] * sides[1] ** 2 / area)
     smallest = sides[0] ** 2 / area
@@ -191,9 +204,3 @@ def random_blocks(
             f"coverage={coverage!r} cannot be met: one block of {sides[0]} px already covers "
             f"{smallest:.3f} of a {height}x{width} image"
         )
-    n = _batch_count(batch)
-    generator = make_generator(seed)
-    masks = _fill_with_coverage(
-        n, lambda k: _draw_blocks(k, height, width, counts, sides, generator), bounds, "blocks"
-    )
-    return _finish(masks, batch)

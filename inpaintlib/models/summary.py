@@ -151,7 +151,20 @@ def summary(model: nn.Module, input_size=None) -> ModelSummary:
     parameter = next(model.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")
     records: list[tuple[str, nn.Module, tuple[int, ...]]] = []
-    handles = []
+    handles = _hook_layers(model, records)
+    output = _dry_run(model, shape, device, handles)
+    return ModelSummary(
+        model_name=type(model).__name__,
+        input_shape=shape,
+        output_shape=tuple(output.shape),
+        rows=_rows(records),
+        total_params=sum(p.numel() for p in model.parameters()),
+        trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
+    )
+
+
+def _hook_layers(model: nn.Module, records: list) -> list:
+    """Hook every layer that holds parameters or has no sub-layers; each call appends ``(name, layer, output shape)``."""
 
     def hook_for(name: str):
         def hook(module, inputs, output):
@@ -164,6 +177,7 @@ def summary(model: nn.Module, input_size=None) -> ModelSummary:
 
         return hook
 
+    handles = []
     for name, module in model.named_modules():
         if not name:
             continue
@@ -171,7 +185,14 @@ def summary(model: nn.Module, input_size=None) -> ModelSummary:
         has_own_params = any(True for _ in module.parameters(recurse=False))
         if not has_children or has_own_params:
             handles.append(module.register_forward_hook(hook_for(name)))
+    return handles
 
+
+def _dry_run(model: nn.Module, shape: tuple[int, ...], device: torch.device, handles: list):
+    """Run one grey image through ``model`` in eval mode without gradients; remove the hooks, restore the mode.
+
+    A generator (a model with ``image_size`` and ``discriminator_view``) gets a centred square hole.
+    """
     was_training = model.training
     image = torch.full(shape, 0.5, device=device)
     model.eval()
@@ -181,14 +202,16 @@ def summary(model: nn.Module, input_size=None) -> ModelSummary:
                 from inpaintlib.models.base import center_hole_mask
 
                 mask = center_hole_mask(shape[-1], batch=shape[0], device=device)
-                output = model(image, mask)
-            else:
-                output = model(image)
+                return model(image, mask)
+            return model(image)
     finally:
         for handle in handles:
             handle.remove()
         model.train(was_training)
 
+
+def _rows(records: list) -> list[SummaryRow]:
+    """One :class:`SummaryRow` per recorded layer call, with the parameters the layer holds itself."""
     rows = []
     for name, module, out_shape in records:
         own = list(module.parameters(recurse=False))
@@ -201,11 +224,4 @@ def summary(model: nn.Module, input_size=None) -> ModelSummary:
                 trainable_params=sum(p.numel() for p in own if p.requires_grad),
             )
         )
-    return ModelSummary(
-        model_name=type(model).__name__,
-        input_shape=shape,
-        output_shape=tuple(output.shape),
-        rows=rows,
-        total_params=sum(p.numel() for p in model.parameters()),
-        trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
-    )
+    return rows
