@@ -54,7 +54,7 @@ def describe_reconstruction(history: History, term: str = "rec", tolerance: floa
     best_value = min(val)
     late_val, late_train = _tail_mean(val), _tail_mean(train)
     train_falls = late_train < train[0] * (1 - tolerance)
-    if best >= len(val) - max(1, len(val) // 6):
+    if best >= len(val) - max(1, len(val) // 6) and not history.stopped_early:
         return (
             f"Validation {term} reaches its lowest value ({best_value:.4g}) at epoch {best} of {len(val)}, near the "
             f"end: the curve still falls, and more epochs would likely help."
@@ -67,9 +67,10 @@ def describe_reconstruction(history: History, term: str = "rec", tolerance: floa
             f"memorise its training photos; more photos or stronger augmentation would help more than more epochs. "
             f"The best checkpoint is the one from epoch {best}."
         )
+    stopped = " Early stopping ended the run." if history.stopped_early else ""
     return (
         f"Validation {term} flattens after epoch {best} (best {best_value:.4g}; the last third of the epochs averages "
-        f"{late_val:.4g}): longer training at this learning rate would change little."
+        f"{late_val:.4g}): longer training at this learning rate would change little.{stopped}"
     )
 
 

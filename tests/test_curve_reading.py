@@ -54,3 +54,12 @@ def test_a_run_without_a_discriminator_gets_one_sentence():
     rec = [0.05, 0.04, 0.03]
     assert describe_discriminator(history_of(rec, rec)) is None
     assert len(describe_curves(history_of(rec, rec))) == 1
+
+
+def test_a_run_ended_by_early_stopping_is_not_read_as_still_falling():
+    val = [0.05, 0.04, 0.035, 0.034, 0.0339, 0.0338, 0.0338, 0.0338, 0.0338, 0.0336, 0.0337, 0.0338]
+    history = history_of(val, val)
+    assert "still falls" in describe_reconstruction(history)  # best epoch 10 of 12, near the end
+    history.stopped_early = True
+    sentence = describe_reconstruction(history)
+    assert "still falls" not in sentence and "Early stopping ended the run" in sentence
