@@ -23,7 +23,7 @@ Three measurements, each printed as figures:
     Peak resident memory while streaming one shuffled epoch over an index of 7,000 images (the
     751 monet2photo photos cycled, read in place, or synthetic JPEGs when absent) through the
     trainer's own loader, taking a Model 3 training step every ``--step-every`` batches so the
-    networks, optimiser states and activations are resident too. Bar: under 2 GB. The report's
+    networks, optimizer states and activations are resident too. Bar: under 2 GB. The report's
     approach needs (computed, not allocated) 7,000 x 10 channels x 224 x 224 x 4 bytes.
 
 Usage::
@@ -247,7 +247,7 @@ class ReportPipeline:
         self.criterion = nn.BCELoss()
         self.center_mask = None
         self.arbitrary_mask = None
-        # The report's two mask files: a centre square and a hand-drawn region.
+        # The report's two mask files: a center square and a hand-drawn region.
         self.center_path = workdir / "center.jpg"
         self.arbitrary_path = workdir / "arbitrary.jpg"
         center = np.zeros((256, 256), np.uint8)
@@ -518,7 +518,7 @@ def bench_memory(args, workdir: Path) -> None:
     peak = peak_rss_bytes()
     report_bytes = count * 10 * SIZE * SIZE * 4
     print(f"images streamed:   {seen} in {seconds:.0f} s ({steps} training steps)")
-    print(f"RSS before:        {before / 2**20:7.0f} MiB (model, optimisers, imports)")
+    print(f"RSS before:        {before / 2**20:7.0f} MiB (model, optimizers, imports)")
     print(f"peak RSS:          {peak / 2**20:7.0f} MiB = {peak / 1e9:.2f} GB (bar: < 2 GB)")
     print(f"report's approach: {report_bytes / 1e9:7.2f} GB of tensors at its peak for the same images "
           f"(images + masked copies + 4-channel targets, float32; {report_bytes * 0.7 / 1e9:.1f} GB stay held; "

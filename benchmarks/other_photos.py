@@ -7,8 +7,8 @@ Run from the repository root::
         --split all --masks center,blocks,free_form --size 128 --json
 
 A model trained on monet2photo's landscapes has never seen these: an astronaut's portrait, a cat, a
-cup of coffee, a rocket on its pad and a motorcycle. Each colour photograph ships with scikit-image
-(no download); five 256x256 crops are taken from each (the four corners and the centre, so they
+cup of coffee, a rocket on its pad and a motorcycle. Each color photograph ships with scikit-image
+(no download); five 256x256 crops are taken from each (the four corners and the center, so they
 overlap on small photos) and written as PNG files, 25 in all. The folder is written afresh each time
 and is not part of the repository.
 """
@@ -22,13 +22,13 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-#: scikit-image's colour photographs of real scenes (not textures, scans or drawings).
+#: scikit-image's color photographs of real scenes (not textures, scans or drawings).
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
 TILE = 256
 
 
 def photographs() -> dict[str, np.ndarray]:
-    """Return scikit-image's colour photographs by name, as ``(H, W, 3)`` uint8 arrays."""
+    """Return scikit-image's color photographs by name, as ``(H, W, 3)`` uint8 arrays."""
     photos = {name: getattr(data, name)() for name in PHOTOS}
     left, _right, _disparity = data.stereo_motorcycle()
     photos["motorcycle"] = left
@@ -36,7 +36,7 @@ def photographs() -> dict[str, np.ndarray]:
 
 
 def five_crops(image: np.ndarray, tile: int = TILE) -> list[np.ndarray]:
-    """The four corner crops and the centre crop of side ``tile`` (the image is upscaled if smaller)."""
+    """The four corner crops and the center crop of side ``tile`` (the image is upscaled if smaller)."""
     height, width = image.shape[:2]
     if min(height, width) < tile:
         scale = tile / min(height, width)

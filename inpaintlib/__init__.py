@@ -3,7 +3,7 @@
 The library follows one set of conventions (see ``README.md``):
 
 * images are float tensors shaped ``(N, 3, H, W)`` with values in ``[0, 1]``;
-  ImageNet normalisation happens inside the models that need it;
+  ImageNet normalization happens inside the models that need it;
 * a mask is shaped ``(H, W)`` for one image or ``(N, 1, H, W)`` for a batch,
   and **1/True marks a missing pixel**;
 * an ``int`` seed or a ``torch.Generator`` makes every random draw reproducible;

@@ -8,14 +8,14 @@ input, bit for bit, and the method's fill inside the hole, clamped to ``[0, 1]``
 
 * :class:`TeleaInpainter` and :class:`NavierStokesInpainter` wrap OpenCV's
   :func:`cv2.inpaint` (Telea's fast marching method; the Navier–Stokes method of
-  Bertalmío et al.). OpenCV works on 8-bit colour images, so the fill is
-  quantised to 1/255; it is then written back into the original float image,
+  Bertalmío et al.). OpenCV works on 8-bit color images, so the fill is
+  quantized to 1/255; it is then written back into the original float image,
   which keeps the known pixels exact. The hole is blanked with the context's
-  mean colour first: OpenCV treats the replicated border around the image as
+  mean color first: OpenCV treats the replicated border around the image as
   known, so hole pixels on the image edge would otherwise leak into the fill.
 * :class:`BiharmonicInpainter` wraps scikit-image's
-  :func:`skimage.restoration.inpaint_biharmonic` (float64, no quantisation).
-* :class:`MeanColorInpainter` fills the hole with the mean colour of the known
+  :func:`skimage.restoration.inpaint_biharmonic` (float64, no quantization).
+* :class:`MeanColorInpainter` fills the hole with the mean color of the known
   pixels: a floor every other method should beat.
 * :class:`ModelInpainter` wraps a generator ``model(image, mask) -> prediction``
   from :mod:`inpaintlib.models`, resizing to the model's ``image_size`` when the
@@ -32,7 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from inpaintlib.models.base import known_mean_colour
+from inpaintlib.models.base import known_mean_color
 from inpaintlib.runtime import resolve_device
 
 __all__ = [
@@ -143,7 +143,7 @@ class _OpenCVInpainter(_PerImageInpainter):
         # the image edge would leak into the fill: blank the hole with the context's mean first.
         image = image.copy()
         image[mask] = image[~mask].mean(axis=0) if (~mask).any() else 0.5
-        # cv2.inpaint needs 8-bit colour; channel order does not matter to either method.
+        # cv2.inpaint needs 8-bit color; channel order does not matter to either method.
         image8 = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
         filled = cv2.inpaint(image8, mask.astype(np.uint8), self.radius, self.flag)
         return filled.astype(np.float64) / 255.0
@@ -158,7 +158,7 @@ class TeleaInpainter(_OpenCVInpainter):
     Parameters
     ----------
     radius : float
-        Radius in pixels of the neighbourhood each filled pixel is estimated from (OpenCV's ``inpaintRadius``).
+        Radius in pixels of the neighborhood each filled pixel is estimated from (OpenCV's ``inpaintRadius``).
     name : str, optional
         Name in tables (default ``"telea"``).
     """
@@ -173,7 +173,7 @@ class NavierStokesInpainter(_OpenCVInpainter):
     Parameters
     ----------
     radius : float
-        Radius in pixels of the neighbourhood OpenCV considers (``inpaintRadius``).
+        Radius in pixels of the neighborhood OpenCV considers (``inpaintRadius``).
     name : str, optional
         Name in tables (default ``"navier_stokes"``).
     """
@@ -209,7 +209,7 @@ class BiharmonicInpainter(_PerImageInpainter):
 
 
 class MeanColorInpainter(Inpainter):
-    """Fill the hole with the mean colour of each image's known pixels (grey when nothing is known).
+    """Fill the hole with the mean color of each image's known pixels (gray when nothing is known).
 
     Parameters
     ----------
@@ -224,7 +224,7 @@ class MeanColorInpainter(Inpainter):
             self.name = name
 
     def fill(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return known_mean_colour(images, masks).expand_as(images)
+        return known_mean_color(images, masks).expand_as(images)
 
 
 class ModelInpainter(Inpainter):
@@ -244,7 +244,7 @@ class ModelInpainter(Inpainter):
     image_size : int, optional
         Size the model works at; default ``model.image_size`` when it has one.
         Images of another size are resized to it (bilinear, antialiased; masks
-        with nearest neighbour), and the prediction is resized back (bilinear)
+        with nearest neighbor), and the prediction is resized back (bilinear)
         before it is composed into the original image.
     """
 

@@ -5,7 +5,7 @@ workbook prints what they show, so that a re-run cannot leave a stale reading be
 
 * :func:`describe_reconstruction` reads the reconstruction loss (``rec``): still falling at the
   end (more epochs would help), flat, or rising on validation photos while it falls on the
-  training photos (the model memorises them: more photos, or augmentation, would help);
+  training photos (the model memorizes them: more photos, or augmentation, would help);
 * :func:`describe_discriminator` reads the adversarial game (``disc`` and ``adv``): at chance
   (the discriminator cannot tell fills from photos, so the adversarial term teaches nothing), won
   by the discriminator, or overfitted by it (far better on training than on validation images);
@@ -64,7 +64,7 @@ def describe_reconstruction(history: History, term: str = "rec", tolerance: floa
         return (
             f"Validation {term} is lowest at epoch {best} ({best_value:.4g}) and then rises by {100 * rise:.0f}% on "
             f"average while training {term} keeps falling ({train[0]:.4g} -> {train[-1]:.4g}): the model starts to "
-            f"memorise its training photos; more photos or stronger augmentation would help more than more epochs. "
+            f"memorize its training photos; more photos or stronger augmentation would help more than more epochs. "
             f"The best checkpoint is the one from epoch {best}."
         )
     stopped = " Early stopping ended the run." if history.stopped_early else ""
@@ -96,7 +96,7 @@ def describe_discriminator(history: History, margin: float = 0.1) -> str | None:
         )
     overfits = late_val is not None and late_val > disc + 3 * margin
     tail = (
-        f" On validation images its loss is {late_val:.3g}, far above the training {disc:.3g}: it has memorised the "
+        f" On validation images its loss is {late_val:.3g}, far above the training {disc:.3g}: it has memorized the "
         f"training photos rather than learned what makes a fill look fake."
         if overfits
         else ""

@@ -111,7 +111,7 @@ def evaluate(
     description : str, optional
         What the data is, kept in the result (default: the dataset's ``description`` attribute).
     method_kinds : dict, optional
-        ``name -> kinds`` for methods that can only fill some mask kinds (Model 1 fills the centre
+        ``name -> kinds`` for methods that can only fill some mask kinds (Model 1 fills the center
         square only): each listed method runs on those of ``mask_kinds`` only; the others on every kind.
 
     Returns

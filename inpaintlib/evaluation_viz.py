@@ -17,17 +17,17 @@ The figures live in :mod:`inpaintlib.plots`; this module re-exports them:
 from __future__ import annotations
 
 from inpaintlib.plots.bars import plot_metric_bars
-from inpaintlib.plots.common import BASELINE_COLOURS, method_colours, metric_label
+from inpaintlib.plots.common import BASELINE_COLORS, method_colors, metric_label
 from inpaintlib.plots.curves import plot_area_bins, plot_loss_grid
 from inpaintlib.plots.inpainting import best_worst_gallery, comparison_panels
 from inpaintlib.plots.render import jpeg_image
 
 __all__ = [
-    "BASELINE_COLOURS",
+    "BASELINE_COLORS",
     "best_worst_gallery",
     "jpeg_image",
     "comparison_panels",
-    "method_colours",
+    "method_colors",
     "metric_label",
     "plot_area_bins",
     "plot_loss_grid",

@@ -165,7 +165,7 @@ def size_trace(size: int, rows: Sequence[DeconvSpec | tuple], name: str = "layer
 def conv_stack(rows: Sequence[ConvSpec | tuple]) -> nn.Sequential:
     """Build an encoder from table rows: per row a ``Conv2d``, a ReLU and the row's max-pool (if any).
 
-    Layers are named ``conv1``, ``relu1``, ``pool1``, ``conv2``... PyTorch's default initialisation.
+    Layers are named ``conv1``, ``relu1``, ``pool1``, ``conv2``... PyTorch's default initialization.
     """
     layers: list[tuple[str, nn.Module]] = []
     for index, row in enumerate(rows, start=1):

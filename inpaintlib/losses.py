@@ -181,7 +181,7 @@ def generator_adversarial_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """The discriminator's loss: real images labelled 1 plus inpainted ones labelled 0 (summed)."""
+    """The discriminator's loss: real images labeled 1 plus inpainted ones labeled 0 (summed)."""
     return adversarial_loss(real_logits, real=True) + adversarial_loss(fake_logits, real=False)
 
 

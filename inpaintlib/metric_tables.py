@@ -196,7 +196,7 @@ class SummaryTable:
         return "\n".join([line(header), rule, *(line(cells) for cells in body)])
 
     def to_markdown(self) -> str:
-        """Return the table as a GitHub-flavoured Markdown table."""
+        """Return the table as a GitHub-flavored Markdown table."""
         header, body = self._cells()
         numeric = [all(_is_number(row.get(column)) for row in self.rows) for column in self.columns]
         align = ["---:" if right else ":---" for right in numeric]

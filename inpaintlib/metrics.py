@@ -1,4 +1,4 @@
-"""Image-quality metrics inside the hole and over the whole image, and the tables that summarise them.
+"""Image-quality metrics inside the hole and over the whole image, and the tables that summarize them.
 
 Taught in notebook 03 (``03_center_block.ipynb``); notebook 08 (``08_evaluation.ipynb``) compares
 every method with them. The tables live in :mod:`inpaintlib.metric_tables` (re-exported here).

@@ -2,7 +2,7 @@
 
 Taught in notebook 03 (the training recipe) and measured in ``BENCHMARKS.md``.
 
-Mixed precision runs the forward passes under :func:`torch.autocast`; weights, optimiser state and
+Mixed precision runs the forward passes under :func:`torch.autocast`; weights, optimizer state and
 losses stay float32. Whether it pays depends on the processor: a CPU with ``avx512_bf16`` (or AMX)
 runs bfloat16 convolutions about twice as fast as float32, while a CPU with only AVX2 emulates them
 and is an order of magnitude slower. :func:`choose_precision` therefore finds out:
@@ -92,7 +92,7 @@ def time_training_steps(
     """Return training steps per second of ``generator`` (and ``discriminator``) in ``dtype``.
 
     One warm-up step, then ``steps`` timed ones, each a forward and backward pass through both
-    networks on random images with a centre hole. Nothing of the run changes: no optimiser step,
+    networks on random images with a center hole. Nothing of the run changes: no optimizer step,
     gradients cleared, batch-norm statistics restored, the global random generators untouched.
     """
     networks = [net for net in (generator, discriminator) if net is not None]

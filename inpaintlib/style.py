@@ -62,7 +62,7 @@ def style_extractor(
         As for :class:`~inpaintlib.losses.StyleFeatures`: ImageNet weights when cached, else random
         weights with a warning; ``None`` asks for random weights. ``extractor.weights_used`` says which.
     seed : int
-        Seeds the random initialisation (drawn without touching the caller's random state).
+        Seeds the random initialization (drawn without touching the caller's random state).
     layers : sequence of str
         The layers to compare (``conv1``..``conv5`` by default).
     layer_weights : dict, optional
@@ -193,7 +193,7 @@ def _mask_batch(mask: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
 
 
 def _grow(start: int, stop: int, wanted: int, limit: int) -> tuple[int, int]:
-    """Grow ``[start, stop)`` around its centre to at least ``wanted`` pixels inside ``[0, limit)``."""
+    """Grow ``[start, stop)`` around its center to at least ``wanted`` pixels inside ``[0, limit)``."""
     size = min(wanted, limit)
     if stop - start >= size:
         return start, stop
@@ -211,7 +211,7 @@ def hole_boxes(mask: torch.Tensor, margin: int = 0, min_size: int = 0) -> list[t
     margin : int
         Pixels of context added on every side (clipped to the image).
     min_size : int
-        Boxes narrower or shorter than this are grown around their centre to this size (as far
+        Boxes narrower or shorter than this are grown around their center to this size (as far
         as the image allows).
 
     Returns
@@ -260,7 +260,7 @@ def hole_style_distance(
     :data:`MIN_CROP` pixels a side, the smallest input AlexNet accepts) is cut out of ``inpainted``
     and compared, through Gram matrices, with the same box of ``original`` (``reference="crop"``:
     the texture the painter put there) or with the whole original (``reference="image"``: the
-    painting's overall texture). Pixel metrics such as PSNR reward the exact colours; this
+    painting's overall texture). Pixel metrics such as PSNR reward the exact colors; this
     rewards the right *kind* of brushwork, wherever it sits.
 
     Parameters

@@ -48,7 +48,7 @@ def style_loss(
 
     Each layer contributes ``weight / 4 * sum((G_a - G_b) ** 2)``, averaged over the batch, with
     the Gram matrices of :func:`gram_matrix` (divided by ``C * H * W``): exactly Gatys et al.'s
-    ``E_l = 1 / (4 N_l**2 M_l**2) * sum((G - A) ** 2)`` with unnormalised Gram matrices.
+    ``E_l = 1 / (4 N_l**2 M_l**2) * sum((G - A) ** 2)`` with unnormalized Gram matrices.
 
     Parameters
     ----------
@@ -113,7 +113,7 @@ class StyleFeatures(nn.Module):
 
     Notes
     -----
-    The module normalises its input itself, is always in eval mode and its parameters never
+    The module normalizes its input itself, is always in eval mode and its parameters never
     need gradients; gradients still flow back to the images.
     """
 

@@ -176,7 +176,7 @@ class TrainedRun:
 
 
 def supported_kinds(model_name: str | None) -> list[str]:
-    """The mask kinds a model can fill: ``["center"]`` for Model 1 (it fills only the centre square), all three for the others.
+    """The mask kinds a model can fill: ``["center"]`` for Model 1 (it fills only the center square), all three for the others.
 
     An unknown or missing ``model_name`` gets all three kinds.
     """

@@ -12,12 +12,12 @@ on black.
 from __future__ import annotations
 
 from inpaintlib.plots.bars import coverage_histogram
-from inpaintlib.plots.common import HOLE_GREY, KIND_COLOURS
+from inpaintlib.plots.common import HOLE_GRAY, KIND_COLORS
 from inpaintlib.plots.images import fill_hole, grid_axes, masked_preview, show_images, show_mask_grid, to_display
 
 __all__ = [
-    "HOLE_GREY",
-    "KIND_COLOURS",
+    "HOLE_GRAY",
+    "KIND_COLORS",
     "coverage_histogram",
     "fill_hole",
     "grid_axes",

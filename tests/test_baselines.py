@@ -36,7 +36,7 @@ def _masks(n=2, size=32):
 
 
 class ConstantGenerator(nn.Module):
-    """A stand-in generator following the model contract: predicts a constant colour."""
+    """A stand-in generator following the model contract: predicts a constant color."""
 
     image_size = 48
 
@@ -87,20 +87,20 @@ def test_empty_mask_returns_the_input():
         assert torch.equal(inpainter(images, torch.zeros(2, 1, 32, 32)), images)
 
 
-def test_biharmonic_beats_mean_colour_on_a_smooth_gradient():
+def test_biharmonic_beats_mean_color_on_a_smooth_gradient():
     ramp = torch.linspace(0.1, 0.9, 48)
     image = torch.stack([ramp[None].expand(48, 48), ramp[:, None].expand(48, 48), 1 - ramp[None].expand(48, 48)])
     images = image[None]
     masks = torch.zeros(1, 1, 48, 48)
     masks[:, :, 12:36, 12:36] = 1
     biharmonic = metrics.psnr(BiharmonicInpainter()(images, masks), images, masks).item()
-    mean_colour = metrics.psnr(MeanColorInpainter()(images, masks), images, masks).item()
+    mean_color = metrics.psnr(MeanColorInpainter()(images, masks), images, masks).item()
     telea = metrics.psnr(TeleaInpainter()(images, masks), images, masks).item()
-    assert biharmonic > mean_colour + 10
-    assert telea > mean_colour
+    assert biharmonic > mean_color + 10
+    assert telea > mean_color
 
 
-def test_mean_colour_fills_with_the_context_mean():
+def test_mean_color_fills_with_the_context_mean():
     images = torch.zeros(1, 3, 8, 8)
     images[:, 0] = 0.2
     images[:, 1, :, :4] = 1.0

@@ -76,7 +76,7 @@ def test_inpaint_keeps_size_and_known_pixels(trained, tmp_path, mode, capsys):
     image = smooth_image(200, 150, 42, mode)
     image_path = tmp_path / f"input {mode}.png"
     image.save(image_path)
-    # A mask file at half the image's size, with a hole inside the model's centre square.
+    # A mask file at half the image's size, with a hole inside the model's center square.
     mask = np.zeros((75, 100), np.uint8)
     mask[28:47, 37:63] = 255
     mask_path = tmp_path / "mask.png"
@@ -108,7 +108,7 @@ def test_inpaint_with_the_center_word(trained, tmp_path):
     original = np.asarray(Image.open(image_path).convert("RGB"))
     assert result.shape == original.shape == (130, 260, 3)
     known = np.ones((130, 260), bool)
-    known[33:98, 65:195] = False  # the centre half in each direction, with a pixel of slack
+    known[33:98, 65:195] = False  # the center half in each direction, with a pixel of slack
     assert np.array_equal(result[known], original[known])
     assert not np.array_equal(result[~known], original[~known])
 
@@ -173,3 +173,18 @@ def test_help(command, option, capsys):
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert option in capsys.readouterr().out
+
+
+def test_model_1_from_the_command_line_uses_its_registered_recipe():
+    from inpaintlib.cli import build_parser
+    from inpaintlib.commands.train import config_overrides
+    from inpaintlib.models import training_config
+
+    args = build_parser().parse_args(["train", "--model", "center", "--max-minutes", "10"])
+    config = training_config("center", **config_overrides(args))
+    # The report's joint loss and optimizers, with the measured changes of Model 1's recipe.
+    assert config.adversarial and (config.rec_weight, config.adv_weight, config.lr_d) == (0.999, 0.001, 1e-3)
+    assert (config.lr_g, config.lr_schedule, config.rec_norm, config.grad_clip) == (3e-4, "cosine", "l1+l2", 1.0)
+    # Models 2 and 3 keep the report's recipe as written.
+    report = training_config("masked", **config_overrides(build_parser().parse_args(["train", "--model", "masked"])))
+    assert (report.lr_g, report.lr_schedule, report.rec_norm) == (6e-4, "constant", "l2")

@@ -22,11 +22,11 @@ def test_a_curve_still_falling_at_the_end_asks_for_more_epochs():
     assert "still falls" in sentence and "epoch 6 of 6" in sentence
 
 
-def test_a_validation_curve_rising_while_training_falls_reads_as_memorising():
+def test_a_validation_curve_rising_while_training_falls_reads_as_memorizing():
     val = [0.05, 0.04, 0.035, 0.036, 0.038, 0.04, 0.041, 0.043, 0.045]
     train = [0.06, 0.05, 0.045, 0.04, 0.035, 0.03, 0.028, 0.025, 0.022]
     sentence = describe_reconstruction(history_of(val, train))
-    assert "memorise" in sentence and "epoch 3" in sentence
+    assert "memorize" in sentence and "epoch 3" in sentence
 
 
 def test_a_flat_curve_reads_as_flat():
@@ -45,9 +45,9 @@ def test_a_winning_and_overfitting_discriminator_is_named():
     rec = [0.05, 0.04, 0.03]
     history = history_of(rec, rec, disc=[1.0, 0.3, 0.05], adv=[1.0, 3.0, 4.0], val_disc=[1.2, 1.1, 1.0])
     sentence = describe_discriminator(history)
-    assert "wins" in sentence and "memorised" in sentence
+    assert "wins" in sentence and "memorized" in sentence
     honest = history_of(rec, rec, disc=[1.0, 0.3, 0.05], adv=[1.0, 3.0, 4.0])
-    assert "memorised" not in describe_discriminator(honest)
+    assert "memorized" not in describe_discriminator(honest)
 
 
 def test_a_run_without_a_discriminator_gets_one_sentence():

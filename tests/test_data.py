@@ -1,4 +1,4 @@
-"""Tests for inpaintlib.data: reading files, layouts, splits, normalisation, amplification, loaders."""
+"""Tests for inpaintlib.data: reading files, layouts, splits, normalization, amplification, loaders."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def test_transparent_pixels_become_background_white(tmp_path):
     assert torch.allclose(image[:, :, -1], torch.ones(3, 10))
 
 
-def test_palette_colours_are_kept(tmp_path):
+def test_palette_colors_are_kept(tmp_path):
     pixels = np.zeros((8, 8, 3), dtype=np.uint8)
     pixels[:4] = (10, 200, 30)
     pixels[4:] = (250, 5, 120)
@@ -402,7 +402,7 @@ def test_real_monet2photo_counts():
     assert photo.train[0].shape == (3, SIZE, SIZE)
 
 
-# --- normalisation -------------------------------------------------------------------------------
+# --- normalization -------------------------------------------------------------------------------
 
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

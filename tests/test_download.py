@@ -36,7 +36,7 @@ def make_archive() -> bytes:
 
 
 class ArchiveServer(ThreadingHTTPServer):
-    """Serves ``payload`` at any path, honours ``Range: bytes=N-``, and can drop connections halfway."""
+    """Serves ``payload`` at any path, honors ``Range: bytes=N-``, and can drop connections halfway."""
 
     daemon_threads = True
 

@@ -21,7 +21,7 @@ def _images(n=5, size=32, seed=0):
 
 
 class RecordingInpainter(MeanColorInpainter):
-    """Mean colour fill that remembers every mask it was given."""
+    """Mean color fill that remembers every mask it was given."""
 
     def __init__(self, name):
         super().__init__(name=name)
@@ -44,7 +44,7 @@ def test_records_cover_every_method_kind_and_image():
     first = result.records[0]
     assert (first["method"], first["mask_kind"], first["index"]) == ("telea", "center", 0)
     assert set(METRIC_KEYS) <= set(first) and {"hole_fraction", "area_bin", "height", "width"} <= set(first)
-    assert first["hole_fraction"] == pytest.approx(0.25)  # 16x16 centre hole of a 32x32 image
+    assert first["hole_fraction"] == pytest.approx(0.25)  # 16x16 center hole of a 32x32 image
     assert all(math.isfinite(record["psnr_hole"]) for record in result.records)
 
 
@@ -101,14 +101,14 @@ def test_tables_json_round_trip_and_best_and_worst(tmp_path):
 
 
 def test_limit_image_size_and_models_are_supported():
-    class Grey(nn.Module):
+    class Gray(nn.Module):
         image_size = 24
 
         def forward(self, image, mask):
             return torch.full_like(image, 0.5)
 
     result = evaluate(
-        {"grey": ModelInpainter(Grey(), device="cpu"), "mean": MeanColorInpainter()},
+        {"gray": ModelInpainter(Gray(), device="cpu"), "mean": MeanColorInpainter()},
         list(_images(n=4)),
         mask_kinds=["center"],
         limit=2,
@@ -119,7 +119,7 @@ def test_limit_image_size_and_models_are_supported():
     assert {(r["height"], r["width"]) for r in result.records} == {(40, 40)}
 
 
-def test_biharmonic_beats_mean_colour_on_smooth_images():
+def test_biharmonic_beats_mean_color_on_smooth_images():
     result = evaluate(
         [BiharmonicInpainter(), MeanColorInpainter()], _images(n=3), mask_kinds="center", progress=False
     )
@@ -368,7 +368,7 @@ def test_supported_kinds_follow_the_model():
 
 
 class _Flat(nn.Module):
-    """A tiny generator: fills with mid grey; works at its own image size."""
+    """A tiny generator: fills with mid gray; works at its own image size."""
 
     def __init__(self, image_size):
         super().__init__()

@@ -137,14 +137,14 @@ def test_comparison_panels_show_input_each_method_and_original():
     assert panels[3].get_title() == "original"
 
 
-def test_baselines_keep_their_colour_in_every_figure(result):
-    colours = evz.method_colours(["model_a", "telea", "model_b"])
-    assert colours["telea"] == evz.BASELINE_COLOURS["telea"]
-    assert colours["model_a"] != colours["model_b"]
+def test_baselines_keep_their_color_in_every_figure(result):
+    colors = evz.method_colors(["model_a", "telea", "model_b"])
+    assert colors["telea"] == evz.BASELINE_COLORS["telea"]
+    assert colors["model_a"] != colors["model_b"]
     ax = evz.plot_metric_bars(result.table(), methods=["mean_color", "telea"])
     telea_bar = [bar for bar in ax.patches][-1]
-    assert matplotlib.colors.same_color(telea_bar.get_facecolor(), evz.BASELINE_COLOURS["telea"])
-    line_ax = evz.plot_area_bins(result.table(by=("method", "area_bin")), colours={"telea": "red"})
+    assert matplotlib.colors.same_color(telea_bar.get_facecolor(), evz.BASELINE_COLORS["telea"])
+    line_ax = evz.plot_area_bins(result.table(by=("method", "area_bin")), colors={"telea": "red"})
     assert matplotlib.colors.same_color(line_ax.get_lines()[0].get_color(), "red")
 
 

@@ -42,7 +42,7 @@ from test_train import CtrlCAt, TinyGenerator, make_trainer, values
 
 
 def png_header(width: int, height: int) -> bytes:
-    """A PNG that claims ``width x height`` 8-bit grey pixels (its data is never decoded)."""
+    """A PNG that claims ``width x height`` 8-bit gray pixels (its data is never decoded)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -365,7 +365,7 @@ def test_a_large_mask_is_decoded_as_one_channel(tmp_path):
 # --------------------------------------------------------------------------- masks that are probably mistakes
 
 
-def test_grey_mask_warns_with_the_threshold_and_the_threshold_can_be_chosen(tmp_path):
+def test_gray_mask_warns_with_the_threshold_and_the_threshold_can_be_chosen(tmp_path):
     path = tmp_path / "soft.png"
     Image.fromarray(np.array([[0, 100, 160, 255]], np.uint8)).save(path)
     with pytest.warns(UserWarning, match=r"soft.png is not binary: 50.0% .* brighter than 50% of white"):
@@ -378,12 +378,12 @@ def test_grey_mask_warns_with_the_threshold_and_the_threshold_can_be_chosen(tmp_
         load_mask(tmp_path / "sharp.png")  # binary: no warning
 
 
-def test_grey_and_all_missing_masks_warn_on_the_command_line(world, tmp_path, capsys):
-    grey = tmp_path / "grey.png"
-    Image.fromarray(centered_hole(200)).save(grey)
-    assert main(inpaint(world, world.image, grey, tmp_path / "o.png", "--mask-threshold", "0.6")) == 0
+def test_gray_and_all_missing_masks_warn_on_the_command_line(world, tmp_path, capsys):
+    gray = tmp_path / "gray.png"
+    Image.fromarray(centered_hole(200)).save(gray)
+    assert main(inpaint(world, world.image, gray, tmp_path / "o.png", "--mask-threshold", "0.6")) == 0
     err = capsys.readouterr().err
-    assert "grey.png is not binary" in err and "60% of white" in err
+    assert "gray.png is not binary" in err and "60% of white" in err
     Image.new("L", (40, 30), 255).save(tmp_path / "white.png")
     with pytest.warns(UserWarning, match="white.png marks every pixel as missing"):
         assert load_mask(tmp_path / "white.png").all()

@@ -27,7 +27,7 @@ def _close_figures():
 
 
 class TinyModel(nn.Module):
-    """A fake generator working at 16 px that predicts mid grey."""
+    """A fake generator working at 16 px that predicts mid gray."""
 
     image_size = 16
 
@@ -37,7 +37,7 @@ class TinyModel(nn.Module):
 
 
 class CenterOnly(TinyModel):
-    """Refuses holes outside the centre square, as Model 1 does."""
+    """Refuses holes outside the center square, as Model 1 does."""
 
     def forward(self, image, mask):
         outside = mask.clone()
@@ -73,7 +73,7 @@ def test_explorer_starts_on_the_first_image_with_a_center_hole():
     assert set(explorer.result) == {"telea", "mean_color", "tiny", "center_only"}
     expected = _hole_scores(TeleaInpainter(), images[0], center_block(32))
     assert explorer.result["telea"] == pytest.approx(expected)
-    assert all(value is not None for value in explorer.result.values())  # the centre hole suits every method
+    assert all(value is not None for value in explorer.result.values())  # the center hole suits every method
 
 
 def test_sliders_change_the_mask_and_the_scores():
@@ -85,7 +85,7 @@ def test_sliders_change_the_mask_and_the_scores():
     c["image"].value = 2
     mask = center_block(32, hole=8, offset=(6, 0))
     assert explorer.result["mean_color"] == pytest.approx(_hole_scores(MeanColorInpainter(), images[2], mask))
-    assert explorer.result["center_only"] is None  # the hole left the centre square
+    assert explorer.result["center_only"] is None  # the hole left the center square
 
 
 def test_changing_kind_resets_size_and_count_and_uses_the_seed():

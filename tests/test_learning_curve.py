@@ -13,8 +13,8 @@ from inpaintlib.train import Trainer, TrainConfig
 
 def test_the_curve_scores_every_epoch_and_finds_when_a_reference_was_passed(tmp_path):
     torch.manual_seed(0)
-    colour = torch.tensor([0.2, 0.5, 0.7])[:, None, None]
-    images = [colour + 0.05 * torch.rand(3, 32, 32) for _ in range(12)]
+    color = torch.tensor([0.2, 0.5, 0.7])[:, None, None]
+    images = [color + 0.05 * torch.rand(3, 32, 32) for _ in range(12)]
     config = TrainConfig(epochs=3, batch_size=4, adversarial=False, amp=False, mask_kinds=["center", "blocks"],
                          patience=None, lr_g=3e-3)
     trainer = Trainer(UNetInpainter(image_size=32, width=4), None, images[:8], images[8:], config,

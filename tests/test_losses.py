@@ -119,7 +119,7 @@ def test_adversarial_losses_on_scores_and_patch_maps():
 # --------------------------------------------------------------------------- style
 
 
-def test_gram_matrix_shape_symmetry_and_normalisation():
+def test_gram_matrix_shape_symmetry_and_normalization():
     features = torch.randn(2, 5, 4, 3)
     gram = gram_matrix(features)
     assert gram.shape == (2, 5, 5)

@@ -202,11 +202,11 @@ def _expected_square(size=32):
     return mask
 
 
-def test_load_mask_grey_and_one_bit(tmp_path):
+def test_load_mask_gray_and_one_bit(tmp_path):
     square = _expected_square()
-    Image.fromarray(square.astype(np.uint8) * 200).save(tmp_path / "grey.png")
+    Image.fromarray(square.astype(np.uint8) * 200).save(tmp_path / "gray.png")
     Image.fromarray(square).save(tmp_path / "bits.png")
-    for name in ("grey.png", "bits.png"):
+    for name in ("gray.png", "bits.png"):
         mask = load_mask(tmp_path / name)
         assert mask.shape == (32, 32)
         assert_binary(mask)

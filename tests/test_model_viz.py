@@ -161,7 +161,7 @@ def test_inpainting_grid_draws_masked_prediction_composed_original():
     expected = (images[1] * (1 - masks[1]) + predictions[1] * masks[1]).permute(1, 2, 0).numpy()
     np.testing.assert_allclose(composed, expected, atol=1e-6)
     masked = np.asarray(axes[0, 0].images[0].get_array())
-    np.testing.assert_allclose(masked[3, 4], [0.5, 0.5, 0.5], atol=1e-6)  # the hole is grey
+    np.testing.assert_allclose(masked[3, 4], [0.5, 0.5, 0.5], atol=1e-6)  # the hole is gray
     np.testing.assert_allclose(np.asarray(axes[0, 3].images[0].get_array()), images[0].permute(1, 2, 0).numpy(), atol=1e-6)
 
 

@@ -30,8 +30,8 @@ from inpaintlib.models import (
     summary,
 )
 
-# Every model erases its hole here: the recipes start from a fill (the mean colour, Telea) through a
-# zero last layer, so at initialisation no gradient reaches the layers below it (the tests at the end
+# Every model erases its hole here: the recipes start from a fill (the mean color, Telea) through a
+# zero last layer, so at initialization no gradient reaches the layers below it (the tests at the end
 # of this file and tests/test_unet.py cover those variants).
 MODEL_OPTIONS = {
     "center": {"base_fill": "erase"},
@@ -117,7 +117,7 @@ def test_model_image_sizes_follow_the_contract(models):
     assert {"blocks", "free_form"} <= set(MODEL_SPECS["masked"].mask_kinds)
 
 
-def test_center_model_predicts_the_64x64_centre_and_keeps_the_context(models):
+def test_center_model_predicts_the_64x64_center_and_keeps_the_context(models):
     model = models["center"].eval()
     image, _ = random_batch(128, 2)
     with torch.no_grad():
@@ -131,7 +131,7 @@ def test_center_model_predicts_the_64x64_centre_and_keeps_the_context(models):
     assert model.discriminator_view(full).shape == (2, 3, 64, 64)
 
 
-def test_center_model_fills_a_hole_without_a_mask_like_with_the_centre_mask(models):
+def test_center_model_fills_a_hole_without_a_mask_like_with_the_center_mask(models):
     model = models["center"].eval()
     image, mask = random_batch(128)
     with torch.no_grad():
@@ -236,7 +236,7 @@ def test_build_model_names_aliases_and_errors():
 def test_bad_inputs_give_clear_errors(models):
     center, masked = models["center"], models["masked"]
     image, mask = random_batch(224)
-    with pytest.raises(ValueError, match="3 colour channels"):
+    with pytest.raises(ValueError, match="3 color channels"):
         masked(torch.rand(1, 4, 224, 224), mask)
     with pytest.raises(ValueError, match=r"mask size \(128, 128\) does not match"):
         masked(image, center_hole_mask(128))
@@ -248,10 +248,10 @@ def test_bad_inputs_give_clear_errors(models):
         center(image, mask)
     with pytest.raises(ValueError, match="224x224"):
         masked(torch.rand(1, 3, 128, 128), center_hole_mask(128))
-    off_centre = torch.zeros(128, 128)
-    off_centre[:10, :10] = 1
+    off_center = torch.zeros(128, 128)
+    off_center[:10, :10] = 1
     with pytest.raises(ValueError, match="central 64x64"):
-        center(torch.rand(1, 3, 128, 128), off_centre)
+        center(torch.rand(1, 3, 128, 128), off_center)
     with pytest.raises(ValueError, match="batch size 3"):
         masked(torch.rand(2, 3, 224, 224), center_hole_mask(224, batch=3))
     with pytest.raises(ValueError, match="128x128 images only"):
@@ -277,6 +277,21 @@ def test_alexnet_weights_load_from_a_local_file(tmp_path):
     assert model.weights_used == str(path)
     torch.testing.assert_close(model.encoder.conv1.weight, reference.features[0].weight)
     torch.testing.assert_close(model.encoder.conv5.bias, reference.features[10].bias)
+
+
+def test_alexnet_encoder_loads_from_an_inpaintlib_checkpoint_of_model_3(tmp_path):
+    from inpaintlib.checkpoints import save_checkpoint
+
+    trained = AlexNetContextEncoder(weights=None)
+    with torch.no_grad():
+        trained.encoder.conv1.weight.add_(1.0)  # not what a fresh random start would hold
+    path = save_checkpoint(tmp_path / "best.pt", model_name="alexnet", model_options={}, image_size=224,
+                           generator=trained.state_dict())
+    model = AlexNetContextEncoder(weights=path)
+    assert model.weights_used == str(path)
+    torch.testing.assert_close(model.encoder.conv1.weight, trained.encoder.conv1.weight)
+    torch.testing.assert_close(model.encoder.conv5.bias, trained.encoder.conv5.bias)
+    assert not torch.equal(model.decoder.block1.deconv.weight, trained.decoder.block1.deconv.weight)  # the encoder only
 
 
 def test_alexnet_weights_come_from_torchvisions_cache_without_download(empty_hub):
@@ -359,11 +374,11 @@ def test_models_are_modules_with_a_summary_method(models):
         assert model.summary().rows
 
 
-# --------------------------------------------------------------------------- the mean-colour start
+# --------------------------------------------------------------------------- the mean-color start
 
 
 @pytest.mark.parametrize("name", ["center", "masked", "alexnet"])
-def test_report_models_start_from_the_mean_colour_of_the_known_pixels(name):
+def test_report_models_start_from_the_mean_color_of_the_known_pixels(name):
     torch.manual_seed(0)
     options = {"weights": None} if name == "alexnet" else {}
     model = build_model(name, base_fill="mean", **options)
@@ -374,13 +389,13 @@ def test_report_models_start_from_the_mean_colour_of_the_known_pixels(name):
     with torch.no_grad():
         prediction = model.eval()(image, mask)
     known = 1 - mask
-    colour = (image * known).sum(dim=(2, 3), keepdim=True) / known.sum(dim=(2, 3), keepdim=True)
+    color = (image * known).sum(dim=(2, 3), keepdim=True) / known.sum(dim=(2, 3), keepdim=True)
     hole = mask.bool().expand_as(image)
-    assert torch.allclose(prediction[hole], colour.expand_as(image)[hole], atol=1e-5)
+    assert torch.allclose(prediction[hole], color.expand_as(image)[hole], atol=1e-5)
     erased = build_model(name, base_fill="erase", **options)
     with torch.no_grad():
         other = erased.eval()(image, mask)
-    assert not torch.allclose(other[hole], colour.expand_as(image)[hole], atol=1e-2)
+    assert not torch.allclose(other[hole], color.expand_as(image)[hole], atol=1e-2)
 
 
 @pytest.mark.parametrize("name", ["center", "masked", "alexnet"])
@@ -400,19 +415,19 @@ def test_telea_start_returns_teleas_fill_before_training(name):
     assert model.constructor_options()["base_fill"] == "telea"
 
 
-def test_mean_colour_start_learns_beyond_the_mean_in_a_few_steps():
+def test_mean_color_start_learns_beyond_the_mean_in_a_few_steps():
     torch.manual_seed(0)
     model = build_model("center", base_fill="mean")
     image = torch.rand(4, 3, 128, 128, generator=torch.Generator().manual_seed(2))
     mask = center_hole_mask(128, batch=4)
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     first = model.encoder.block1[0].weight.detach().clone()
     losses = []
     for _ in range(6):
         loss = ((model(image, mask) - image) ** 2 * mask).mean()
-        optimiser.zero_grad()
+        optimizer.zero_grad()
         loss.backward()
-        optimiser.step()
+        optimizer.step()
         losses.append(float(loss))
     assert losses[-1] < losses[0]
     assert not torch.equal(first, model.encoder.block1[0].weight)  # the gradient reached the first layer

@@ -9,7 +9,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 from inpaintlib.plots import PIPELINE_STAGES, plot_pipeline, save_pipeline_figure  # noqa: E402
 
 
-def test_one_box_per_stage_and_one_arrow_between_neighbours():
+def test_one_box_per_stage_and_one_arrow_between_neighbors():
     ax = plot_pipeline()
     boxes = [patch for patch in ax.patches if isinstance(patch, FancyBboxPatch)]
     arrows = [patch for patch in ax.patches if isinstance(patch, FancyArrowPatch)]

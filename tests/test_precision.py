@@ -101,8 +101,8 @@ def test_timing_leaves_the_run_untouched():
 
 def _fit(tmp_path, amp, epochs=6, resume=False):
     torch.manual_seed(0)
-    colour = torch.tensor([0.3, 0.6, 0.8])[:, None, None]  # learnable: the hole is this colour, plus noise
-    data = [colour + 0.05 * torch.rand(3, SIZE, SIZE) for _ in range(24)]
+    color = torch.tensor([0.3, 0.6, 0.8])[:, None, None]  # learnable: the hole is this color, plus noise
+    data = [color + 0.05 * torch.rand(3, SIZE, SIZE) for _ in range(24)]
     config = TrainConfig(epochs=epochs, batch_size=4, amp=amp, adversarial=False, mask_kinds="center", seed=1,
                          patience=None, lr_g=3e-3)
     trainer = Trainer(Tiny(), None, data[:20], data[20:], config, out_dir=tmp_path, device="cpu",

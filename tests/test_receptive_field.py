@@ -359,10 +359,10 @@ def test_unit_region_clips_at_the_border():
 def test_empirical_matches_analytic_for_interior_and_corner_units():
     disc = small_discriminator()
     table = receptive_field(disc, 64)
-    centre = empirical_receptive_field(disc, 64)
-    assert centre.unit == (4, 4)
-    assert centre.receptive_field == 23 == table.receptive_field
-    assert centre.bounds == unit_region(table, (4, 4)) and not centre.truncated
+    center = empirical_receptive_field(disc, 64)
+    assert center.unit == (4, 4)
+    assert center.receptive_field == 23 == table.receptive_field
+    assert center.bounds == unit_region(table, (4, 4)) and not center.truncated
     corner = empirical_receptive_field(disc, 64, (0, 0))
     assert corner.truncated and corner.agrees
     assert corner.box == (0, 0, 11, 11)
@@ -385,7 +385,7 @@ def test_empirical_with_max_pooling_ceil_mode_and_residuals():
 def test_real_weights_can_only_shrink_the_region():
     torch.manual_seed(0)  # random weights can silence a unit; these ones keep (4, 4) alive
     disc = small_discriminator()
-    real = empirical_receptive_field(disc, 64, (4, 4), linearise=False)
+    real = empirical_receptive_field(disc, 64, (4, 4), linearize=False)
     (top, bottom), (left, right) = unit_region(receptive_field(disc, 64), (4, 4))
     assert top <= real.bounds[0][0] <= real.bounds[0][1] <= bottom
     assert left <= real.bounds[1][0] <= real.bounds[1][1] <= right
@@ -463,7 +463,7 @@ def test_explorer_sliders_move_the_unit():
     row, col = explorer.children[:2]
     assert (row.description, col.description) == ("row", "col")
     assert (row.max, col.max) == (7, 7)
-    assert explorer.result == (21, 21, 43, 43)  # the centre unit, computed when the explorer is built
+    assert explorer.result == (21, 21, 43, 43)  # the center unit, computed when the explorer is built
     row.value, col.value = 0, 0
     assert explorer.result == (0, 0, 11, 11)  # the corner unit sees padding: a truncated region
     col.value = 7
@@ -531,10 +531,10 @@ def test_coverage_map_counts_the_units_that_see_each_pixel():
     )
 
 
-def test_region_fraction_of_a_centre_hole():
+def test_region_fraction_of_a_center_hole():
     table = receptive_field(report_discriminator(), 224)
     hole = torch.zeros(224, 224)
-    hole[56:168, 56:168] = 1  # a 112x112 centre hole
+    hole[56:168, 56:168] = 1  # a 112x112 center hole
     fractions = region_fraction(table, hole)
     assert fractions.shape == (28, 28)
     # Unit i sees rows 8i-11 .. 8i+11: entirely inside the hole for i = 9..19, partly for i = 6..22.

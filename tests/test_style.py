@@ -44,8 +44,8 @@ def images(n: int, seed: int) -> torch.Tensor:
 def stripes(period: int = 16, shift: int = 0) -> torch.Tensor:
     """A (3, SIZE, SIZE) image of soft vertical stripes (a texture), shifted by ``shift`` pixels."""
     phase = 2 * math.pi * (torch.arange(SIZE).float() + shift) / period
-    grey = (0.5 + 0.5 * torch.sin(phase)).expand(SIZE, SIZE)
-    return torch.stack([0.2 + 0.6 * grey, 0.3 + 0.4 * grey, 0.5 * torch.ones_like(grey)])
+    gray = (0.5 + 0.5 * torch.sin(phase)).expand(SIZE, SIZE)
+    return torch.stack([0.2 + 0.6 * gray, 0.3 + 0.4 * gray, 0.5 * torch.ones_like(gray)])
 
 
 def test_style_loss_is_zero_for_identical_features_and_positive_otherwise():
@@ -121,18 +121,18 @@ def test_gram_matrix_is_position_free():
 
 
 def test_hole_boxes_margin_minimum_size_and_empty_masks():
-    centre = center_block(SIZE, hole=16)  # rows/cols 24..39
-    assert hole_boxes(centre) == [(24, 40, 24, 40)]
-    assert hole_boxes(centre, margin=4) == [(20, 44, 20, 44)]
-    assert hole_boxes(centre, margin=40) == [(0, SIZE, 0, SIZE)]
-    assert hole_boxes(centre, min_size=32) == [(16, 48, 16, 48)]
+    center = center_block(SIZE, hole=16)  # rows/cols 24..39
+    assert hole_boxes(center) == [(24, 40, 24, 40)]
+    assert hole_boxes(center, margin=4) == [(20, 44, 20, 44)]
+    assert hole_boxes(center, margin=40) == [(0, SIZE, 0, SIZE)]
+    assert hole_boxes(center, min_size=32) == [(16, 48, 16, 48)]
     corner = torch.zeros(SIZE, SIZE)
     corner[:4, -4:] = 1
     assert hole_boxes(corner, min_size=32) == [(0, 32, 32, 64)]  # grown inside the image
-    batch = torch.stack([centre, torch.zeros(SIZE, SIZE)])[:, None]
+    batch = torch.stack([center, torch.zeros(SIZE, SIZE)])[:, None]
     assert hole_boxes(batch)[1] is None
     with pytest.raises(ValueError, match="margin"):
-        hole_boxes(centre, margin=-1)
+        hole_boxes(center, margin=-1)
 
 
 def test_hole_style_distance_prefers_the_right_texture_over_the_right_mean(features):
@@ -171,16 +171,16 @@ def test_holes_of_different_sizes_in_one_batch_match_one_at_a_time(features):
         assert math.isclose(together[i].item(), alone.item(), rel_tol=1e-6)
 
 
-def test_hole_scores_rank_a_perfect_fill_above_the_mean_colour(features):
+def test_hole_scores_rank_a_perfect_fill_above_the_mean_color(features):
     originals = images(2, 0)
     mask = center_block(SIZE, hole=32)[None, None].float().expand(2, 1, SIZE, SIZE)
     scores = hole_scores(
-        {"oracle": lambda image, hole: originals, "mean colour": MeanColorInpainter()}, originals, mask, features
+        {"oracle": lambda image, hole: originals, "mean color": MeanColorInpainter()}, originals, mask, features
     )
-    assert list(scores) == ["oracle", "mean colour"]
+    assert list(scores) == ["oracle", "mean color"]
     assert scores["oracle"] == {"psnr_hole": PSNR_CAP_DB, "style_hole": 0.0}
-    assert scores["mean colour"]["psnr_hole"] < PSNR_CAP_DB
-    assert scores["mean colour"]["style_hole"] > 0
+    assert scores["mean color"]["psnr_hole"] < PSNR_CAP_DB
+    assert scores["mean color"]["style_hole"] > 0
     with pytest.raises(ValueError, match="methods"):
         hole_scores({}, originals, mask, features)
 

@@ -510,7 +510,7 @@ def test_torchrun_environment_picks_nccl_on_gpus_and_gloo_on_cpus(monkeypatch, u
     context = DistributedContext.from_env(use_cuda=use_cuda)
     assert started == [backend]
     assert (context.world_size, context.rank, context.local_rank) == (4, 3, 1)
-    assert context.enabled and not context.is_main and context.initialised_here
+    assert context.enabled and not context.is_main and context.initialized_here
 
 
 def test_a_single_process_starts_no_process_group(monkeypatch):

@@ -75,7 +75,7 @@ def test_the_residual_variant_starts_exactly_at_teleas_fill():
     masks = MaskSampler(64, ["free_form", "center"], seed=2).sample(2)
     expected = TeleaInpainter()(images, masks.bool())
     assert torch.equal(compose(images, model(images, masks), masks), expected)
-    # ... and it can learn: the zero-initialised head still gets gradients.
+    # ... and it can learn: the zero-initialized head still gets gradients.
     model(images, masks).mean().backward()
     assert model.head.weight.grad.abs().sum() > 0
 
@@ -85,7 +85,7 @@ def test_unet_is_registered_with_its_recipe():
     assert isinstance(build_model("unet", image_size=64, width=4), UNetInpainter)
     config = training_config("unet", epochs=2)
     assert (config.adversarial, config.rec_norm, config.epochs) == (False, "l1+l2", 2)
-    assert training_config("center").adversarial  # the report's models keep the report's recipe
+    assert training_config("center").adversarial  # the report's models keep its joint loss
 
 
 def test_recipe_model_corrects_telea_unless_told_to_erase():

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "evaluate",
         help="score trained models and classical baselines (PSNR, SSIM, L1 in the hole)",
         description="Inpaint the same images under the same masks with every checkpoint and the classical "
-        "baselines (OpenCV Telea and Navier-Stokes, scikit-image biharmonic, mean colour), and print "
+        "baselines (OpenCV Telea and Navier-Stokes, scikit-image biharmonic, mean color), and print "
         "PSNR, SSIM and L1 inside the hole and over the whole image.",
     )
     parser.add_argument(
@@ -180,7 +180,7 @@ def _methods(models: dict, kinds: list[str], args: argparse.Namespace) -> tuple[
     from inpaintlib.baselines import ModelInpainter, MeanColorInpainter, classical_baselines
     from inpaintlib.evaluation import supported_kinds
 
-    # Model 1 fills only the centre square: run each model on the kinds it can fill.
+    # Model 1 fills only the center square: run each model on the kinds it can fill.
     method_kinds = {}
     for name, model in models.items():
         can = supported_kinds((getattr(model, "checkpoint_info", None) or {}).get("model_name"))

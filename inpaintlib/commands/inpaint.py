@@ -70,7 +70,7 @@ def read_mask(
     if tuple(loaded.shape) != (height, width):
         warnings.warn(
             f"the mask {mask} is {loaded.shape[1]}x{loaded.shape[0]} but the image is {width}x{height}: "
-            "resizing the mask (nearest neighbour)",
+            "resizing the mask (nearest neighbor)",
             stacklevel=2,
         )
         loaded = F.interpolate(loaded[None, None], size=(height, width), mode="nearest-exact")[0, 0]
@@ -92,7 +92,7 @@ def inpaint_image(model: torch.nn.Module, image: np.ndarray, mask: torch.Tensor,
     mask : torch.Tensor
         ``(H, W)``, 1 = missing pixel.
     center : bool
-        The hole is the model's centre square: give the model its exact centre mask.
+        The hole is the model's center square: give the model its exact center mask.
     """
     from inpaintlib.masks import center_block
 

@@ -39,14 +39,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train",
         help="train a model (center, masked, alexnet or unet) and save checkpoints",
-        description="Train a model with its recipe: for the context encoders the course report's "
+        description="Train a model with its recipe: for masked and alexnet the course report's "
         "(Adam 6e-4 for the generator, SGD 1e-3 for the discriminator, loss 0.999 L2 + 0.001 adversarial); "
+        "for center the same joint loss with L1 + L2 in the hole, Adam 3e-4 on a cosine decay and clip 1; "
         "for unet a correction to Telea's fill, L1 + L2 in the hole without a discriminator (Adam 3e-4, clip 1). "
         "Writes best.pt, last.pt, history.json and history.csv into --out after every epoch. "
         "Runs under torchrun for several processes.",
     )
     _add_data_arguments(parser)
-    _add_optimiser_arguments(parser)
+    _add_optimizer_arguments(parser)
     _add_mask_and_image_arguments(parser)
     _add_loss_arguments(parser)
     _add_run_arguments(parser)
@@ -70,14 +71,14 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, metavar="DIR", help="where checkpoints and history go (default: runs/<model>)")
 
 
-def _add_optimiser_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_optimizer_arguments(parser: argparse.ArgumentParser) -> None:
     """Batch size, learning rates and their schedule, model options, early stopping and the time budget."""
     parser.add_argument("--batch-size", type=int, default=None, help="images per step (default: the recipe's, 20)")
     parser.add_argument("--lr-g", type=float, default=None, help="generator Adam learning rate (default: the recipe's)")
     parser.add_argument("--lr-d", type=float, default=None, help="discriminator SGD learning rate (default: 1e-3)")
     parser.add_argument(
         "--lr-schedule", default=None, choices=("constant", "cosine"),
-        help="learning-rate schedule over the run or its budget (default: constant; cosine for unet)",
+        help="learning-rate schedule over the run or its budget (default: constant; cosine for center and unet)",
     )
     parser.add_argument(
         "--option", action="append", default=[], metavar="KEY=VALUE",
@@ -117,14 +118,14 @@ def _add_loss_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--loss", dest="rec_norm", default=None, choices=("l2", "l1", "l1+l2"),
-        help="reconstruction error (default: l2 for the context encoders, l1+l2 for unet)",
+        help="reconstruction error (default: l2 for masked and alexnet, l1+l2 for center and unet)",
     )
     parser.add_argument("--style-weight", type=float, default=None, help="weight of the Gram style loss (report: 0.01 on Monet)")
     parser.add_argument(
         "--region", default=None, choices=("hole", "overlap", "image"),
         help="where the reconstruction loss is measured (default: hole)",
     )
-    parser.add_argument("--grad-clip", type=float, default=None, help="gradient norm clip; 0 turns it off (default: 10; 1 for unet)")
+    parser.add_argument("--grad-clip", type=float, default=None, help="gradient norm clip; 0 turns it off (default: 10; 1 for center and unet)")
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ photos through an :class:`ImageFolderDataset` (see :func:`inpaintlib.data.load_d
 Every image leaves the dataset as a float32 tensor ``(3, size, size)`` with values in ``[0, 1]``.
 When the dataset is built, each file's header is read (and, for a JPEG or PNG whose end-of-file
 marker is missing, the whole file is decoded); the files that fail are left out with ONE warning
-that lists them. A file that still fails later, at load time, is skipped in favour of the next
+that lists them. A file that still fails later, at load time, is skipped in favor of the next
 image and recorded in ``dataset.bad_files`` (:meth:`ImageFolderDataset.item` raises instead).
 """
 

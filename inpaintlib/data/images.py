@@ -9,7 +9,7 @@ Files are read from disk one item at a time, so memory does not grow with the nu
 Bad files never stop an epoch. When a dataset is built, each file's header is read (and, for a JPEG
 or PNG whose end-of-file marker is missing, the whole file is decoded); the files that fail are left
 out with ONE warning that lists them. A file that still fails later, at load time, is skipped in
-favour of the next image and recorded in ``dataset.bad_files`` (:meth:`ImageFolderDataset.item` raises
+favor of the next image and recorded in ``dataset.bad_files`` (:meth:`ImageFolderDataset.item` raises
 instead, for callers such as the evaluation that must not use another image in its place).
 
 Every image and mask file the library decodes is opened with :func:`open_image`, which refuses a file
@@ -32,7 +32,7 @@ from PIL import Image, ImageOps
 from torchvision.transforms.v2 import functional as TF
 
 
-#: File name endings recognised as images (compared case-insensitively).
+#: File name endings recognized as images (compared case-insensitively).
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 #: How a dataset checks its files when it is built: see :func:`check_image`.
 VERIFY_MODES = ("quick", "full", "none")
@@ -177,8 +177,8 @@ def to_rgb(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255
     * grayscale (``1``, ``L``), CMYK and YCbCr are converted directly;
     * 16-bit grayscale (``I;16``) is scaled from 0..65535 to 0..255 (a plain ``convert`` would clip
       everything above 255 to white); 32-bit ``I`` is scaled the same way when its values exceed 255;
-    * anything with transparency (RGBA, LA, a palette with a transparent colour) is composited onto
-      ``background``, so hidden pixels do not leak their arbitrary colours;
+    * anything with transparency (RGBA, LA, a palette with a transparent color) is composited onto
+      ``background``, so hidden pixels do not leak their arbitrary colors;
     * EXIF orientation is applied, so phone photos stand upright.
     """
     image = ImageOps.exif_transpose(image)

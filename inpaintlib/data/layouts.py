@@ -1,4 +1,4 @@
-"""Recognising how a dataset folder is laid out, and finding a local copy of monet2photo.
+"""Recognizing how a dataset folder is laid out, and finding a local copy of monet2photo.
 
 Layouts, checked in this order:
 
@@ -57,7 +57,7 @@ def canonical_domain(domain: str) -> str:
 
 @dataclass(frozen=True)
 class Layout:
-    """How a dataset folder is organised.
+    """How a dataset folder is organized.
 
     Attributes
     ----------
@@ -106,7 +106,7 @@ def _match_layout(root: Path) -> Layout | None:
 
 
 def find_layout(root: str | os.PathLike) -> Layout:
-    """Recognise the layout of the dataset folder ``root`` (see the module docstring).
+    """Recognize the layout of the dataset folder ``root`` (see the module docstring).
 
     Raises
     ------

@@ -208,10 +208,10 @@ def _sample_split(
     what = "painterly stand-ins (cv2.stylization) cut from" if domain == "monet" else "random crops of"
     limited = f" (limited to {kept})" if limit is not None and limit < len(crops) else ""
     text = (
-        f"{len(crops)} {what} the {len(SAMPLE_PHOTOS)} colour photos bundled with scikit-image "
+        f"{len(crops)} {what} the {len(SAMPLE_PHOTOS)} color photos bundled with scikit-image "
         f"({', '.join(SAMPLE_PHOTOS)}){limited}, split by seed {seed} into {_parts_text(*map(len, parts))}, "
         f"{size} px. Validation and test crops come from the same photos as the training crops, so "
-        "their scores are optimistic"
+        "their scores are optimiztic"
     )
     train, val, test = (Subset(crops, index) for index in parts)
     return train, val, test, text

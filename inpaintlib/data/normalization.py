@@ -1,4 +1,4 @@
-"""ImageNet normalisation and its inverse, for the models that expect normalised input.
+"""ImageNet normalization and its inverse, for the models that expect normalized input.
 
 Images travel through the library in ``[0, 1]``; a model that needs ImageNet statistics (the
 AlexNet encoder was trained on them) calls :func:`normalize` on the way in and :func:`denormalize`

@@ -1,4 +1,4 @@
-"""The offline default dataset: random crops of the colour photos scikit-image ships in its wheel.
+"""The offline default dataset: random crops of the color photos scikit-image ships in its wheel.
 
 Seven photos are bundled with scikit-image (no download ever happens): ``astronaut``, ``chelsea``,
 ``coffee``, ``rocket``, ``hubble_deep_field`` and the two views of ``stereo_motorcycle``. Crops of

@@ -23,7 +23,7 @@ Conventions
   reproducible. ``None`` draws fresh entropy.
 * Ranges such as ``count=(5, 9)`` are inclusive; a single number means a fixed value.
 
-All batch drawing is vectorised: block masks are built with one batched matrix
+All batch drawing is vectorized: block masks are built with one batched matrix
 product, and free-form strokes are drawn with one OpenCV ``polylines`` call per
 stroke. ``benchmarks/bench_masks.py`` measures both against the report's
 per-pixel loops.

@@ -22,7 +22,7 @@ __all__ = ["load_mask"]
 def _mask_levels(image: Image.Image) -> tuple[np.ndarray, int | float]:
     """Return one channel of mask brightness and its full-scale value, without a float RGBA copy.
 
-    Colour, grey and palette images become 8-bit luminance; with transparency, luminance times
+    Color, gray and palette images become 8-bit luminance; with transparency, luminance times
     alpha (composited over black, so strokes painted on a transparent layer count as holes).
     """
     mode = image.mode
@@ -39,7 +39,7 @@ def _mask_levels(image: Image.Image) -> tuple[np.ndarray, int | float]:
 
 
 def _resize_holes(holes: np.ndarray, target: tuple[int, int]) -> np.ndarray:
-    """Resize a bool mask to ``target`` ``(H, W)`` with nearest-neighbour sampling."""
+    """Resize a bool mask to ``target`` ``(H, W)`` with nearest-neighbor sampling."""
     resized = Image.fromarray(holes.astype(np.uint8) * 255).resize((target[1], target[0]), Image.Resampling.NEAREST)
     return np.asarray(resized) > 127
 
@@ -59,11 +59,11 @@ def load_mask(
     Parameters
     ----------
     path : str or Path
-        Any image file PIL can read: 1-bit, greyscale (8 or 16 bit), palette,
-        RGB or RGBA. Colour is reduced to luminance; transparent pixels count as
+        Any image file PIL can read: 1-bit, grayscale (8 or 16 bit), palette,
+        RGB or RGBA. Color is reduced to luminance; transparent pixels count as
         black (kept), so a hole painted in white on a transparent layer works.
     size : int or (int, int), optional
-        Resize to this size with nearest-neighbour sampling, which keeps the mask
+        Resize to this size with nearest-neighbor sampling, which keeps the mask
         binary. ``None`` keeps the file's size.
     invert : bool
         Set when the file marks missing pixels in black instead of white.
@@ -78,7 +78,7 @@ def load_mask(
     Warns
     -----
     UserWarning
-        When the mask is not binary (grey or anti-aliased pixels, whose side depends on
+        When the mask is not binary (gray or anti-aliased pixels, whose side depends on
         ``threshold``; the warning names the file and the threshold), and when it marks every
         pixel missing.
 
@@ -109,11 +109,11 @@ def load_mask(
             raise
         raise ValueError(f"path={str(path)!r} is not a readable image file ({error})") from error
     holes = levels > float(threshold) * full
-    grey = int(np.count_nonzero((levels > 0) & (levels < full)))
+    gray = int(np.count_nonzero((levels > 0) & (levels < full)))
     del levels
-    if grey:
+    if gray:
         warnings.warn(
-            f"mask {path} is not binary: {grey / holes.size:.1%} of its pixels are grey; those brighter than "
+            f"mask {path} is not binary: {gray / holes.size:.1%} of its pixels are gray; those brighter than "
             f"{float(threshold):.0%} of white count as missing (choose another threshold with threshold= "
             "or --mask-threshold)",
             stacklevel=2,

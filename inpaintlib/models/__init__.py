@@ -3,7 +3,7 @@
 ========  ========================  ====================  ==========  ==================
 Name      Generator                 Discriminator         Image side  Holes
 ========  ========================  ====================  ==========  ==================
-center    CenterContextEncoder      GlobalDiscriminator   128         the 64x64 centre
+center    CenterContextEncoder      GlobalDiscriminator   128         the 64x64 center
 masked    MaskedContextEncoder      PatchDiscriminator    224         any (mask is input)
 alexnet   AlexNetContextEncoder     PatchDiscriminator    224         any
 unet      UNetInpainter             PatchDiscriminator    128 (x16)   any (mask is input)

@@ -5,7 +5,7 @@ Architecture:
 ==========  =====================================================  ==================
 Part        Layer                                                  Output (224 input)
 ==========  =====================================================  ==================
-input       ImageNet-normalised RGB, the hole set to 0 (the mean)  3 x 224 x 224
+input       ImageNet-normalized RGB, the hole set to 0 (the mean)  3 x 224 x 224
 encoder     ``torchvision.models.alexnet().features``              256 x 6 x 6
             (ImageNet weights when available)
 bottleneck  channel-wise FC on 256 x 6 x 6 (331,776 weights);      256 x 6 x 6
@@ -23,7 +23,7 @@ blurs); every layer here doubles the size, landing on 224 exactly.
 Weights follow torchvision's ``weights=`` style, but never download unless asked:
 ``"DEFAULT"`` loads ImageNet weights from torchvision's cache
 (``torch.hub.get_dir()/checkpoints/alexnet-owt-7be5be79.pth``), ``download=True`` lets
-torchvision fetch them, a path loads a local file, ``None`` means random initialisation.
+torchvision fetch them, a path loads a local file, ``None`` means random initialization.
 When ImageNet weights were asked for but are not available, the encoder starts from
 random weights and one :class:`PretrainedWeightsWarning` says what was tried.
 """
@@ -75,7 +75,7 @@ def _named(features: nn.Sequential) -> nn.Sequential:
 
 
 def _random_features() -> nn.Sequential:
-    """Return torchvision's ``alexnet().features`` with PyTorch's default random initialisation.
+    """Return torchvision's ``alexnet().features`` with PyTorch's default random initialization.
 
     The network is laid out on the ``meta`` device first, so the 58 million classifier
     weights (which the encoder never uses) are not drawn; only the convolutions are.
@@ -90,12 +90,19 @@ def _random_features() -> nn.Sequential:
 
 
 def _features_state(state: dict) -> dict:
-    """Pick the ``features`` weights out of an AlexNet state dict (or a checkpoint that holds one)."""
-    for key in ("state_dict", "model", "model_state_dict"):
+    """Pick the ``features`` weights out of an AlexNet state dict (or a checkpoint that holds one).
+
+    An ``inpaintlib`` checkpoint of Model 3 counts too: its generator's ``encoder`` is AlexNet's
+    ``features`` (notebook 05 fine-tunes on paintings an encoder learned on photos this way).
+    """
+    for key in ("generator", "state_dict", "model", "model_state_dict"):
         if isinstance(state, dict) and key in state and isinstance(state[key], dict):
             state = state[key]
-    if any(name.startswith("features.") for name in state):
-        state = {name[len("features.") :]: value for name, value in state.items() if name.startswith("features.")}
+            break
+    for prefix in ("features.", "encoder."):
+        if any(name.startswith(prefix) for name in state):
+            state = {name[len(prefix) :]: value for name, value in state.items() if name.startswith(prefix)}
+            break
     index = {name: str(position) for position, name in enumerate(ALEXNET_LAYER_NAMES)}
     renamed = {}
     for name, value in state.items():
@@ -113,7 +120,8 @@ def load_alexnet_features(weights="DEFAULT", download: bool = False) -> tuple[nn
         ``"DEFAULT"``/``"IMAGENET1K_V1"`` (or the torchvision enum): ImageNet weights from
         torchvision's cache, or downloaded when ``download=True``; a path: a local file holding
         an AlexNet state dict (torchvision's full model, or ``features`` only, with index or
-        ``conv1``... layer names); ``None``: random weights.
+        ``conv1``... layer names), or an ``inpaintlib`` checkpoint of Model 3 (its encoder); ``None``:
+        random weights.
     download : bool
         Allow torchvision to download the ImageNet weights when they are not cached.
 
@@ -195,13 +203,13 @@ class AlexNetContextEncoder(InpaintingModel):
         Follow the channel-wise FC with a 1x1 convolution that mixes channels.
     base_fill : {"erase", "mean", "telea"}
         ``"erase"``: the report's model as written; ``"mean"`` or ``"telea"``: start from the known
-        pixels' mean colour or from Telea's fill and predict a correction (see
+        pixels' mean color or from Telea's fill and predict a correction (see
         :meth:`InpaintingModel.start_fill`; the registered recipe uses ``"telea"``).
 
     Notes
     -----
     AlexNet takes RGB only, so the mask is not an input: the hole is set to 0 after ImageNet
-    normalisation (the mean colour). Pathak et al. found adversarial training unstable with an
+    normalization (the mean color). Pathak et al. found adversarial training unstable with an
     AlexNet encoder; training with ``adv_weight=0`` (L2 only) is a sound first setting.
     """
 

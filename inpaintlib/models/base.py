@@ -31,16 +31,16 @@ __all__ = [
 
 
 def imagenet_normalize(images: torch.Tensor) -> torch.Tensor:
-    """Apply ImageNet normalisation (mean 0.485/0.456/0.406, std 0.229/0.224/0.225).
+    """Apply ImageNet normalization (mean 0.485/0.456/0.406, std 0.229/0.224/0.225).
 
-    After it, the ImageNet mean colour is 0 in every channel: the neutral value the
+    After it, the ImageNet mean color is 0 in every channel: the neutral value the
     models write into the hole.
     """
     return normalize(images)
 
 
 def imagenet_denormalize(images: torch.Tensor) -> torch.Tensor:
-    """Undo :func:`imagenet_normalize` (0 becomes the ImageNet mean colour)."""
+    """Undo :func:`imagenet_normalize` (0 becomes the ImageNet mean color)."""
     return denormalize(images)
 
 
@@ -63,7 +63,7 @@ def check_image(image: torch.Tensor, name: str = "image") -> tuple[torch.Tensor,
         raise ValueError(f"{name} must be shaped (N, 3, H, W) or (3, H, W), got {tuple(image.shape)}")
     if image.shape[1] != 3:
         raise ValueError(
-            f"{name} must have 3 colour channels (RGB), got {image.shape[1]} channels in shape {tuple(image.shape)}"
+            f"{name} must have 3 color channels (RGB), got {image.shape[1]} channels in shape {tuple(image.shape)}"
         )
     return image, added_batch
 
@@ -138,10 +138,10 @@ def compose(image: torch.Tensor, prediction: torch.Tensor, mask: torch.Tensor) -
 REPORT_BASE_FILLS = ("erase", "mean", "telea")
 
 
-def known_mean_colour(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Return the ``(N, 3, 1, 1)`` mean colour of each image's known pixels (grey when none is known).
+def known_mean_color(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Return the ``(N, 3, 1, 1)`` mean color of each image's known pixels (gray when none is known).
 
-    ``mask`` is ``(N, 1, H, W)``, 1/True = missing; the mean-colour fill and the ``"mean"`` start
+    ``mask`` is ``(N, 1, H, W)``, 1/True = missing; the mean-color fill and the ``"mean"`` start
     of the report's models both use it.
     """
     known = 1 - mask.to(image.dtype)
@@ -163,7 +163,7 @@ def telea_fill(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def center_hole_mask(size: int, hole: int | None = None, batch: int = 1, device=None) -> torch.Tensor:
-    """Return a ``(batch, 1, size, size)`` float mask with a centred square hole (``size // 2`` by default)."""
+    """Return a ``(batch, 1, size, size)`` float mask with a centered square hole (``size // 2`` by default)."""
     hole = size // 2 if hole is None else int(hole)
     if not 0 < hole <= size:
         raise ValueError(f"hole must be between 1 and size={size}, got {hole}")
@@ -185,7 +185,7 @@ class InpaintingModel(nn.Module):
     #: Whether :meth:`forward` accepts ``mask=None`` (only Model 1, whose hole is fixed).
     mask_optional: bool = False
     #: What the network sees in the hole and starts from: ``"erase"`` (the report's models as
-    #: written: the ImageNet mean colour in, the whole fill predicted) or ``"mean"`` (the mean colour
+    #: written: the ImageNet mean color in, the whole fill predicted) or ``"mean"`` (the mean color
     #: of the image's own known pixels in, and a correction to it predicted; see :meth:`start_fill`).
     base_fill: str = "erase"
 
@@ -227,12 +227,12 @@ class InpaintingModel(nn.Module):
     def start_fill(self, base_fill: str, last_layer: nn.Module) -> None:
         """Set :attr:`base_fill`; for ``"mean"`` or ``"telea"``, zero ``last_layer`` so training starts at that fill.
 
-        With ``"mean"`` (the mean colour of the image's known pixels) or ``"telea"`` (OpenCV's Telea
+        With ``"mean"`` (the mean color of the image's known pixels) or ``"telea"`` (OpenCV's Telea
         fill) the encoder sees the hole filled that way and the decoder's output is a correction,
         in logits, to that fill (:meth:`decode`): an untrained model returns the classical fill and
         training can only add to it. The report's models with ``"erase"`` must first learn each
-        photo's colour through a 5x5 bottleneck, which takes far more steps than a CPU gives them:
-        their early fills are grey (notebook 04 shows both).
+        photo's color through a 5x5 bottleneck, which takes far more steps than a CPU gives them:
+        their early fills are gray (notebook 04 shows both).
 
         Raises
         ------
@@ -248,19 +248,19 @@ class InpaintingModel(nn.Module):
                 nn.init.zeros_(last_layer.bias)
 
     def network_input(self, image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Return the normalised image the encoder sees and the filled image it corrects (``None`` for ``"erase"``)."""
+        """Return the normalized image the encoder sees and the filled image it corrects (``None`` for ``"erase"``)."""
         if self.base_fill == "erase":
             return self.erase(image, mask), None
         if self.base_fill == "telea":
             base = telea_fill(image, mask)
         else:
-            base = image * (1 - mask) + known_mean_colour(image, mask) * mask
+            base = image * (1 - mask) + known_mean_color(image, mask) * mask
         return imagenet_normalize(base), base
 
     def decode(self, decoder: nn.Sequential, code: torch.Tensor, base: torch.Tensor | None) -> torch.Tensor:
         """Run ``decoder`` (which ends in a sigmoid) on ``code``; with a ``base`` fill, correct that fill.
 
-        ``base`` has the decoder's output size (Model 1 passes the centre of the filled image).
+        ``base`` has the decoder's output size (Model 1 passes the center of the filled image).
         """
         if base is None:
             return decoder(code)
@@ -281,7 +281,7 @@ class InpaintingModel(nn.Module):
         raise NotImplementedError
 
     def erase(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Return the ImageNet-normalised image with the hole set to 0 (the ImageNet mean colour)."""
+        """Return the ImageNet-normalized image with the hole set to 0 (the ImageNet mean color)."""
         return imagenet_normalize(image) * (1 - mask)
 
     def discriminator_view(self, images: torch.Tensor) -> torch.Tensor:
@@ -289,7 +289,7 @@ class InpaintingModel(nn.Module):
         return images
 
     def example_inputs(self, batch: int = 1, device=None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return a grey ``(batch, 3, S, S)`` image and a centre-hole mask of the model's size ``S``."""
+        """Return a gray ``(batch, 3, S, S)`` image and a center-hole mask of the model's size ``S``."""
         size = self.image_size
         image = torch.full((batch, 3, size, size), 0.5, device=device)
         return image, center_hole_mask(size, batch=batch, device=device)

@@ -64,7 +64,7 @@ def _deconv_block(in_channels, out_channels, kernel_size, stride=1, padding=0):
 
 
 class CenterContextEncoder(InpaintingModel):
-    """Model 1: predicts the 64x64 centre of a 128x128 image from its surroundings.
+    """Model 1: predicts the 64x64 center of a 128x128 image from its surroundings.
 
     Parameters
     ----------
@@ -73,15 +73,15 @@ class CenterContextEncoder(InpaintingModel):
         ``build_model("center", image_size=...)`` fails with a clear message.
     base_fill : {"erase", "mean", "telea"}
         ``"erase"``: the report's model as written; ``"mean"`` or ``"telea"``: start from the known
-        pixels' mean colour or from Telea's fill and predict a correction (see
+        pixels' mean color or from Telea's fill and predict a correction (see
         :meth:`InpaintingModel.start_fill`; the registered recipe uses ``"telea"``).
 
     Notes
     -----
-    ``model(image, mask)`` erases the hole (the centre square, or ``mask`` if given — it must
-    lie inside the centre square), fills it with the ImageNet mean colour, and returns the
-    full 128x128 image: the erased input with the 64x64 prediction pasted into its centre.
-    ``mask`` may be ``None``, meaning the whole 64x64 centre. :meth:`predict_hole` returns
+    ``model(image, mask)`` erases the hole (the center square, or ``mask`` if given — it must
+    lie inside the center square), fills it with the ImageNet mean color, and returns the
+    full 128x128 image: the erased input with the 64x64 prediction pasted into its center.
+    ``mask`` may be ``None``, meaning the whole 64x64 center. :meth:`predict_hole` returns
     the 64x64 prediction alone. The output layer is a sigmoid, so predictions lie in (0, 1).
     """
 
@@ -119,7 +119,7 @@ class CenterContextEncoder(InpaintingModel):
 
     @property
     def hole_slice(self) -> slice:
-        """The rows (and columns) of the centre hole: ``slice(32, 96)``."""
+        """The rows (and columns) of the center hole: ``slice(32, 96)``."""
         start = (self.image_size - self.hole_size) // 2
         return slice(start, start + self.hole_size)
 
@@ -134,14 +134,14 @@ class CenterContextEncoder(InpaintingModel):
             )
 
     def predict_hole(self, image: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Return the ``(N, 3, 64, 64)`` prediction of the centre square.
+        """Return the ``(N, 3, 64, 64)`` prediction of the center square.
 
         Parameters
         ----------
         image : torch.Tensor
-            ``(N, 3, 128, 128)`` in ``[0, 1]``; the centre (or ``mask``) is erased first.
+            ``(N, 3, 128, 128)`` in ``[0, 1]``; the center (or ``mask``) is erased first.
         mask : torch.Tensor, optional
-            A mask inside the centre square; ``None`` erases the whole centre.
+            A mask inside the center square; ``None`` erases the whole center.
         """
         full = self(image, mask)
         return full[..., self.hole_slice, self.hole_slice]
@@ -151,12 +151,12 @@ class CenterContextEncoder(InpaintingModel):
         if base is not None:
             base = base[..., self.hole_slice, self.hole_slice]
         patch = self.decode(self.decoder, self.encoder(erased), base)
-        # Back in [0, 1] the hole shows the colour the encoder saw; the centre gets the patch.
+        # Back in [0, 1] the hole shows the color the encoder saw; the center gets the patch.
         background = imagenet_denormalize(erased)
         rows, cols = self.hole_slice, self.hole_slice
         middle = torch.cat([background[..., rows, : cols.start], patch, background[..., rows, cols.stop :]], dim=-1)
         return torch.cat([background[..., : rows.start, :], middle, background[..., rows.stop :, :]], dim=-2)
 
     def discriminator_view(self, images: torch.Tensor) -> torch.Tensor:
-        """Return the 64x64 centre of ``images``: what :class:`GlobalDiscriminator` judges."""
+        """Return the 64x64 center of ``images``: what :class:`GlobalDiscriminator` judges."""
         return images[..., self.hole_slice, self.hole_slice]

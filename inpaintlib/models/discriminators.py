@@ -41,7 +41,7 @@ class _Discriminator(nn.Module):
 
 
 class GlobalDiscriminator(_Discriminator):
-    """Model 1's discriminator: is this 64x64 centre patch real or inpainted? One logit per image.
+    """Model 1's discriminator: is this 64x64 center patch real or inpainted? One logit per image.
 
     ==========  ======================================================  ================
     Block       Layers                                                  Output (64 in)
@@ -54,7 +54,7 @@ class GlobalDiscriminator(_Discriminator):
     ==========  ======================================================  ================
 
     The report sizes the first FC for 8,192 features, but a 64x64 patch gives 512·5·5 = 12,800;
-    the size is computed here by a dry run at construction. The report's normalisation after
+    the size is computed here by a dry run at construction. The report's normalization after
     that FC is a ``BatchNorm1d``, which cannot train on a batch of one; ``LayerNorm`` does the
     same job per sample.
 

@@ -39,7 +39,7 @@ class ChannelWiseFC(nn.Module):
     Notes
     -----
     The weight is stored as ``(m, n**2, n**2)`` and applied as one batched matrix product
-    (``torch.bmm`` over the channels). Each channel's matrix is initialised like
+    (``torch.bmm`` over the channels). Each channel's matrix is initialized like
     :class:`torch.nn.Linear` (uniform in ``±1/sqrt(n**2)``), which keeps the output variance
     close to the input's.
     """

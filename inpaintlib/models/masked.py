@@ -5,8 +5,8 @@ Architecture (the course report's second model, with its channel mismatch fixed)
 =============  ==============================================  ==================
 Part           Layer                                           Output (224 input)
 =============  ==============================================  ==================
-input          normalised RGB with the hole set to 0 (the      4 x 224 x 224
-               ImageNet mean colour) + the mask as channel 4
+input          normalized RGB with the hole set to 0 (the      4 x 224 x 224
+               ImageNet mean color) + the mask as channel 4
 encoder        conv 4→96, 11x11, stride 4; ReLU; max-pool 3/2  96 x 26 x 26
 encoder        conv 96→256, 5x5, pad 2; ReLU; max-pool 3/2     256 x 12 x 12
 encoder        conv 256→384, 3x3, pad 1; ReLU                  384 x 12 x 12
@@ -87,13 +87,13 @@ class MaskedContextEncoder(InpaintingModel):
         Follow the channel-wise FC with a 1x1 convolution that mixes channels, as Pathak et al. do.
     base_fill : {"erase", "mean", "telea"}
         ``"erase"``: the report's model as written; ``"mean"`` or ``"telea"``: start from the known
-        pixels' mean colour or from Telea's fill and predict a correction (see
+        pixels' mean color or from Telea's fill and predict a correction (see
         :meth:`InpaintingModel.start_fill`; the registered recipe uses ``"telea"``).
 
     Notes
     -----
-    The hole is set to 0 after ImageNet normalisation (the mean colour), and the mask itself
-    is given as a fourth channel so the network can tell a grey pixel from a missing one.
+    The hole is set to 0 after ImageNet normalization (the mean color), and the mask itself
+    is given as a fourth channel so the network can tell a gray pixel from a missing one.
     The output layer is a sigmoid, so the prediction lies in (0, 1) everywhere; the training
     loss decides which pixels count (the hole, by default).
     """

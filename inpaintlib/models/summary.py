@@ -131,7 +131,7 @@ def summary(model: nn.Module, input_size=None) -> ModelSummary:
     Parameters
     ----------
     model : torch.nn.Module
-        An inpainting generator (called as ``model(image, mask)`` with a centred square hole)
+        An inpainting generator (called as ``model(image, mask)`` with a centered square hole)
         or any module called with one image batch (a discriminator).
     input_size : int or tuple, optional
         The image side, ``(H, W)``, ``(C, H, W)`` or ``(N, C, H, W)``; by default the model's
@@ -189,9 +189,9 @@ def _hook_layers(model: nn.Module, records: list) -> list:
 
 
 def _dry_run(model: nn.Module, shape: tuple[int, ...], device: torch.device, handles: list):
-    """Run one grey image through ``model`` in eval mode without gradients; remove the hooks, restore the mode.
+    """Run one gray image through ``model`` in eval mode without gradients; remove the hooks, restore the mode.
 
-    A generator (a model with ``image_size`` and ``discriminator_view``) gets a centred square hole.
+    A generator (a model with ``image_size`` and ``discriminator_view``) gets a centered square hole.
     """
     was_training = model.training
     image = torch.full(shape, 0.5, device=device)

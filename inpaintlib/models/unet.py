@@ -4,7 +4,7 @@ Taught in notebook 07 (``07_beyond_the_report.ipynb``).
 
 The context encoders of Models 1-3 squeeze the whole image through a 5x5 (or 1x1) bottleneck
 before the decoder draws the hole: a pixel next to the hole's edge has to travel through that
-bottleneck to reach the output, and the fill comes out blurred towards the mean colour. A U-Net
+bottleneck to reach the output, and the fill comes out blurred towards the mean color. A U-Net
 (Ronneberger et al., 2015) adds a path from the encoder to the decoder at every scale (skip
 connections), so the decoder sees the hole's edges at full resolution, while the middle still
 sees the whole hole through dilated convolutions (Iizuka et al., 2017).
@@ -12,7 +12,7 @@ sees the whole hole through dilated convolutions (Iizuka et al., 2017).
 ===========  =================================================  ====================
 Part         Layer                                              Output (128 input)
 ===========  =================================================  ====================
-input        normalised RGB with the hole set to 0 (or the      4 x 128 x 128
+input        normalized RGB with the hole set to 0 (or the      4 x 128 x 128
              classical fill, ``base_fill="telea"``) + the mask
 encoder 0    conv 3x3 4→w                                       w x 128 x 128
 encoder 1-4  conv 3x3 stride 2, conv 3x3 (w, 2w, 4w, 8w, 8w)    8w x 8 x 8
@@ -23,7 +23,7 @@ output       conv 1x1 w→3; sigmoid (or the classical fill plus  3 x 128 x 128
              a residual that starts at zero)
 ===========  =================================================  ====================
 
-Every activation is a leaky ReLU; there is no batch normalisation, so a model behaves the same in
+Every activation is a leaky ReLU; there is no batch normalization, so a model behaves the same in
 training and evaluation mode and with a batch of one. ``gated=True`` replaces every convolution by
 a gated convolution (DeepFill v2): ``leaky_relu(conv_f(x)) * sigmoid(conv_g(x))``, which learns
 per pixel how much of each feature to let through, e.g. to ignore the erased hole.
@@ -98,7 +98,7 @@ class UNetInpainter(InpaintingModel):
         ``False`` removes the skip connections: the same encoder and decoder, joined only through
         the 8x8 middle, as the context encoders are (notebook 07 compares both).
     base_fill : {"erase", "telea"}
-        What the network sees in the hole: ``"erase"`` sets it to the ImageNet mean colour, as the
+        What the network sees in the hole: ``"erase"`` sets it to the ImageNet mean color, as the
         other models do; ``"telea"`` gives it OpenCV's Telea fill, and the network predicts a
         correction to that fill whose last layer starts at zero, so an untrained model returns
         exactly the classical fill. The sum is clamped to ``[0, 1]`` with the gradient passed

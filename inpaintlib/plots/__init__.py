@@ -2,8 +2,8 @@
 
 Taught in notebook 01 (``01_masks.ipynb``); every notebook draws its figures from here.
 
-* :mod:`~inpaintlib.plots.common`: colours per mask kind and per method, metric labels, new axes.
-* :mod:`~inpaintlib.plots.images`: images and masks in grids, holes painted grey, filters.
+* :mod:`~inpaintlib.plots.common`: colors per mask kind and per method, metric labels, new axes.
+* :mod:`~inpaintlib.plots.images`: images and masks in grids, holes painted gray, filters.
 * :mod:`~inpaintlib.plots.inpainting`: masked input, fills and original side by side; galleries.
 * :mod:`~inpaintlib.plots.curves`: loss curves, runs compared, scores against hole area or minutes.
 * :mod:`~inpaintlib.plots.bars`: metric bars, hole-coverage histograms.
@@ -19,11 +19,11 @@ these names.
 
 from inpaintlib.plots.bars import coverage_histogram, metric_bars, plot_metric_bars
 from inpaintlib.plots.common import (
-    BASELINE_COLOURS,
-    HOLE_GREY,
-    KIND_COLOURS,
+    BASELINE_COLORS,
+    HOLE_GRAY,
+    KIND_COLORS,
     bare_panel,
-    method_colours,
+    method_colors,
     metric_label,
     metric_value,
     new_axes,
@@ -53,9 +53,9 @@ from inpaintlib.plots.render import figure_bytes, jpeg_image, show_figure, stack
 from inpaintlib.plots.style import plot_gram_matrices
 
 __all__ = [
-    "BASELINE_COLOURS",
-    "HOLE_GREY",
-    "KIND_COLOURS",
+    "BASELINE_COLORS",
+    "HOLE_GRAY",
+    "KIND_COLORS",
     "PIPELINE_STAGES",
     "bare_panel",
     "best_worst_gallery",
@@ -68,7 +68,7 @@ __all__ = [
     "inpainting_grid",
     "jpeg_image",
     "masked_preview",
-    "method_colours",
+    "method_colors",
     "metric_bars",
     "metric_label",
     "metric_value",

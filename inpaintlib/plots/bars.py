@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from matplotlib.patches import Patch
 
-from inpaintlib.plots.common import KIND_COLOURS, method_colours, metric_label, metric_value, new_axes, table_rows
+from inpaintlib.plots.common import KIND_COLORS, method_colors, metric_label, metric_value, new_axes, table_rows
 
 __all__ = ["coverage_histogram", "metric_bars", "plot_metric_bars"]
 
@@ -30,7 +30,7 @@ def plot_metric_bars(
     trained_kinds: Mapping[str, Sequence[str]] | None = None,
     title: str | None = None,
     methods: Sequence[str] | None = None,
-    colours: Mapping[str, str] | None = None,
+    colors: Mapping[str, str] | None = None,
 ):
     """Draw one metric per method and mask kind as grouped bars.
 
@@ -46,8 +46,8 @@ def plot_metric_bars(
     title : str, optional
     methods : sequence of str, optional
         Methods to draw, in this order (default: all, in table order).
-    colours : dict, optional
-        ``method -> colour`` (default :func:`method_colours`).
+    colors : dict, optional
+        ``method -> color`` (default :func:`method_colors`).
 
     Returns
     -------
@@ -59,7 +59,7 @@ def plot_metric_bars(
     values = {(row["method"], row["mask_kind"]): row[metric] for row in rows}
     ax = new_axes(ax, (max(5.0, 1.0 + 0.35 * len(names) * len(kinds)), 3.6), layout="constrained")
     width = 0.8 / max(1, len(names))
-    colours = {**method_colours(names), **(colours or {})}
+    colors = {**method_colors(names), **(colors or {})}
     hatched_any = False
     for i, name in enumerate(names):
         xs, heights, hatches = [], [], []
@@ -72,7 +72,7 @@ def plot_metric_bars(
             untrained = trained_kinds is not None and name in trained_kinds and kind not in trained_kinds[name]
             hatches.append("//" if untrained else "")
             hatched_any |= untrained
-        bars = ax.bar(xs, heights, width=width * 0.95, color=colours[name], label=name)
+        bars = ax.bar(xs, heights, width=width * 0.95, color=colors[name], label=name)
         for bar, hatch in zip(bars, hatches):
             if hatch:
                 bar.set_hatch(hatch)
@@ -85,7 +85,7 @@ def plot_metric_bars(
         if finite:
             ax.set_ylim(max(0.0, min(finite) - 3.0), max(finite) + 1.5)
     # Plain patches for the legend: a method's first bar may be hatched.
-    handles = [Patch(facecolor=colours[name], label=name) for name in names]
+    handles = [Patch(facecolor=colors[name], label=name) for name in names]
     if hatched_any:
         handles.append(Patch(facecolor="0.75", hatch="//", edgecolor="white", label="not trained on this kind"))
     ax.legend(handles=handles, fontsize="x-small", ncol=2)
@@ -148,10 +148,10 @@ def coverage_histogram(
     top = max([float(v.max()) for v in values.values() if v.size] + [0.05])
     edges = np.linspace(0.0, min(1.0, top * 1.05 + 1e-3), bins + 1)
     for kind, fractions in values.items():
-        colour = KIND_COLOURS.get(kind)
+        color = KIND_COLORS.get(kind)
         if fractions.size and fractions.min() == fractions.max():
             # One value for every mask (the center hole): a line, so it does not dwarf the others.
-            ax.axvline(fractions[0], color=colour, linewidth=2.5, label=f"{kind} (all {fractions[0]:.1%}, n={fractions.size})")
+            ax.axvline(fractions[0], color=color, linewidth=2.5, label=f"{kind} (all {fractions[0]:.1%}, n={fractions.size})")
             continue
         label = f"{kind} (mean {fractions.mean():.1%}, n={fractions.size})" if fractions.size else kind
         ax.hist(
@@ -159,8 +159,8 @@ def coverage_histogram(
             bins=edges,
             histtype="stepfilled",
             alpha=0.45,
-            color=colour,
-            edgecolor=colour,
+            color=color,
+            edgecolor=color,
             label=label,
         )
     ax.set_xlabel("fraction of pixels missing")

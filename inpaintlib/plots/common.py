@@ -1,4 +1,4 @@
-"""What every figure shares: colours per mask kind and per method, metric labels, new axes.
+"""What every figure shares: colors per mask kind and per method, metric labels, new axes.
 
 Taught in notebook 01 (``01_masks.ipynb``) and used by every notebook's figures.
 
@@ -16,11 +16,11 @@ import matplotlib.pyplot as plt
 from inpaintlib.metrics import COLUMN_TITLES
 
 __all__ = [
-    "BASELINE_COLOURS",
-    "HOLE_GREY",
-    "KIND_COLOURS",
+    "BASELINE_COLORS",
+    "HOLE_GRAY",
+    "KIND_COLORS",
     "bare_panel",
-    "method_colours",
+    "method_colors",
     "metric_label",
     "metric_value",
     "new_axes",
@@ -28,17 +28,17 @@ __all__ = [
     "table_rows",
 ]
 
-#: The flat colour that marks a hole in previews.
-HOLE_GREY = (0.5, 0.5, 0.5)
+#: The flat color that marks a hole in previews.
+HOLE_GRAY = (0.5, 0.5, 0.5)
 
-#: One colour per mask kind, used by every figure that compares kinds.
-KIND_COLOURS = {"center": "tab:blue", "blocks": "tab:orange", "free_form": "tab:green"}
+#: One color per mask kind, used by every figure that compares kinds.
+KIND_COLORS = {"center": "tab:blue", "blocks": "tab:orange", "free_form": "tab:green"}
 
-#: Fixed colours of the classical methods, so they look the same in every figure.
-BASELINE_COLOURS = {"telea": "tab:olive", "navier_stokes": "tab:cyan", "biharmonic": "tab:purple", "mean_color": "0.6"}
+#: Fixed colors of the classical methods, so they look the same in every figure.
+BASELINE_COLORS = {"telea": "tab:olive", "navier_stokes": "tab:cyan", "biharmonic": "tab:purple", "mean_color": "0.6"}
 
 
-_LEARNED_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:brown", "tab:pink", "black", "gold")
+_LEARNED_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:brown", "tab:pink", "black", "gold")
 
 
 def new_axes(ax=None, figsize: tuple[float, float] = (5, 5), **options):
@@ -74,16 +74,16 @@ def table_rows(table, keys: Sequence[str]) -> list[dict]:
     return rows
 
 
-def method_colours(names: Sequence[str]) -> dict[str, str]:
-    """Colours for methods: the fixed :data:`BASELINE_COLOURS` for the classical ones, a cycle for the others."""
-    colours, learned = {}, 0
+def method_colors(names: Sequence[str]) -> dict[str, str]:
+    """Colors for methods: the fixed :data:`BASELINE_COLORS` for the classical ones, a cycle for the others."""
+    colors, learned = {}, 0
     for name in names:
-        if name in BASELINE_COLOURS:
-            colours[name] = BASELINE_COLOURS[name]
+        if name in BASELINE_COLORS:
+            colors[name] = BASELINE_COLORS[name]
         else:
-            colours[name] = _LEARNED_COLOURS[learned % len(_LEARNED_COLOURS)]
+            colors[name] = _LEARNED_COLORS[learned % len(_LEARNED_COLORS)]
             learned += 1
-    return colours
+    return colors
 
 
 def metric_label(metric: str) -> str:

@@ -24,7 +24,7 @@ from matplotlib.ticker import MaxNLocator
 
 from inpaintlib.history import SPLITS, TERMS
 from inpaintlib.metrics import area_bin_labels
-from inpaintlib.plots.common import method_colours, metric_label, metric_value, new_axes, table_rows
+from inpaintlib.plots.common import method_colors, metric_label, metric_value, new_axes, table_rows
 
 __all__ = [
     "compare_runs",
@@ -260,7 +260,7 @@ def plot_area_bins(
     title: str | None = None,
     methods: Sequence[str] | None = None,
     learned: Sequence[str] = (),
-    colours: Mapping[str, str] | None = None,
+    colors: Mapping[str, str] | None = None,
 ):
     """Draw a metric against the hole's share of the image, one line per method (LaMa's bins).
 
@@ -277,8 +277,8 @@ def plot_area_bins(
         Methods to draw (default: all, in table order).
     learned : sequence of str
         Learned methods are drawn with solid lines, the others dashed.
-    colours : dict, optional
-        ``method -> colour`` (default :func:`method_colours`).
+    colors : dict, optional
+        ``method -> color`` (default :func:`method_colors`).
 
     Returns
     -------
@@ -291,7 +291,7 @@ def plot_area_bins(
     position = {label: i for i, label in enumerate(bins)}
     names = list(methods) if methods is not None else list(dict.fromkeys(row["method"] for row in rows))
     ax = new_axes(ax, (6.0, 3.6), layout="constrained")
-    colours = {**method_colours(names), **(colours or {})}
+    colors = {**method_colors(names), **(colors or {})}
     for name in names:
         points = sorted(
             (position[row["area_bin"]], metric_value(metric, row[metric]))
@@ -301,7 +301,7 @@ def plot_area_bins(
         if not points:
             continue
         xs, ys = zip(*points)
-        ax.plot(xs, ys, "-" if name in learned else "--", marker="o", markersize=4, label=name, color=colours[name])
+        ax.plot(xs, ys, "-" if name in learned else "--", marker="o", markersize=4, label=name, color=colors[name])
     counts = {}
     for row in rows:
         counts[row["area_bin"]] = max(counts.get(row["area_bin"], 0), int(row.get("n", 0)))

@@ -1,4 +1,4 @@
-"""Image figures: images and masks in grids, holes painted grey, first-layer filters.
+"""Image figures: images and masks in grids, holes painted gray, first-layer filters.
 
 Taught in notebook 01 (``01_masks.ipynb``); notebooks 00 and 03-05 use the same grids.
 
@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from inpaintlib.plots.common import HOLE_GREY, bare_panel, new_axes
+from inpaintlib.plots.common import HOLE_GRAY, bare_panel, new_axes
 
 __all__ = [
     "fill_hole",
@@ -35,7 +35,7 @@ __all__ = [
 
 
 def to_display(image: torch.Tensor | np.ndarray) -> np.ndarray:
-    """Return an array matplotlib can show: ``(H, W, 3)`` for colour, ``(H, W)`` for grey.
+    """Return an array matplotlib can show: ``(H, W, 3)`` for color, ``(H, W)`` for gray.
 
     Accepts a tensor or array shaped ``(3, H, W)``, ``(1, H, W)``, ``(H, W)``
     or ``(H, W, 3)``; values are clipped to ``[0, 1]``.
@@ -67,9 +67,9 @@ def _as_list(images) -> list:
 def fill_hole(
     image: torch.Tensor,
     mask: torch.Tensor,
-    fill: float | Sequence[float] = HOLE_GREY,
+    fill: float | Sequence[float] = HOLE_GRAY,
 ) -> torch.Tensor:
-    """Return ``image`` with the missing pixels (``mask == 1``) painted in a flat colour.
+    """Return ``image`` with the missing pixels (``mask == 1``) painted in a flat color.
 
     Parameters
     ----------
@@ -78,7 +78,7 @@ def fill_hole(
     mask : torch.Tensor
         ``(H, W)``, ``(1, H, W)`` or ``(N, 1, H, W)``; 1 = missing.
     fill : float or (float, float, float)
-        Grey level or RGB colour of the hole.
+        Gray level or RGB color of the hole.
     """
     image = torch.as_tensor(image, dtype=torch.float32)
     mask = torch.as_tensor(mask, dtype=torch.float32)
@@ -86,8 +86,8 @@ def fill_hole(
         mask = mask.unsqueeze(0)
     if mask.shape[-2:] != image.shape[-2:]:
         raise ValueError(f"mask {tuple(mask.shape)} and image {tuple(image.shape)} differ in height/width")
-    colour = torch.as_tensor(fill, dtype=torch.float32).reshape(-1, 1, 1)
-    return image * (1 - mask) + colour * mask
+    color = torch.as_tensor(fill, dtype=torch.float32).reshape(-1, 1, 1)
+    return image * (1 - mask) + color * mask
 
 
 # --------------------------------------------------------------------------- layout
@@ -134,7 +134,7 @@ def show_images(
     size : float
         Inches per panel.
     cmap : str, optional
-        Colour map for one-channel images (default grey).
+        Color map for one-channel images (default gray).
 
     Returns
     -------
@@ -146,8 +146,8 @@ def show_images(
     figure, panels = grid_axes(len(items), ncols, size, axes if axes is not None else ax)
     for index, (item, panel) in enumerate(zip(items, panels)):
         array = to_display(item)
-        grey = dict(cmap=cmap or "gray", vmin=0.0, vmax=1.0) if array.ndim == 2 else {}
-        bare_panel(panel, array, titles[index] if titles is not None else None, **grey)
+        gray = dict(cmap=cmap or "gray", vmin=0.0, vmax=1.0) if array.ndim == 2 else {}
+        bare_panel(panel, array, titles[index] if titles is not None else None, **gray)
     return figure, panels
 
 
@@ -176,9 +176,9 @@ def masked_preview(
     mask: torch.Tensor,
     ax=None,
     title: str | None = None,
-    fill: float | Sequence[float] = HOLE_GREY,
+    fill: float | Sequence[float] = HOLE_GRAY,
 ):
-    """Show ``image`` with its hole painted in a flat colour (grey by default).
+    """Show ``image`` with its hole painted in a flat color (gray by default).
 
     Returns
     -------

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from inpaintlib.plots.common import HOLE_GREY, bare_panel, short_value
+from inpaintlib.plots.common import HOLE_GRAY, bare_panel, short_value
 from inpaintlib.plots.images import fill_hole, grid_axes, to_display
 
 __all__ = ["best_worst_gallery", "comparison_panels", "inpainting_grid"]
@@ -145,7 +145,7 @@ def comparison_panels(
     figure, panels = grid_axes(count, ncols, size, axes)
     mask = torch.as_tensor(mask, dtype=torch.float32)
     share = float(mask.mean())
-    _picture(panels[0], fill_hole(image, mask, HOLE_GREY), f"input: {share:.1%} missing", 8, PHOTO)
+    _picture(panels[0], fill_hole(image, mask, HOLE_GRAY), f"input: {share:.1%} missing", 8, PHOTO)
     for panel, (name, result) in zip(panels[1:], filled.items()):
         if result is None:
             panel.text(0.5, 0.5, notes.get(name, "cannot fill\nthis mask"), ha="center", va="center", fontsize=8, wrap=True)
@@ -160,10 +160,10 @@ def comparison_panels(
     return figure, panels
 
 
-def _outline_hole(ax, mask: torch.Tensor, colour: str = "white") -> None:
+def _outline_hole(ax, mask: torch.Tensor, color: str = "white") -> None:
     """Draw the border of the hole on ``ax`` (1 = missing)."""
     if mask.any() and not mask.all():
-        ax.contour(mask.float().numpy(), levels=[0.5], colors=colour, linewidths=0.6)
+        ax.contour(mask.float().numpy(), levels=[0.5], colors=color, linewidths=0.6)
 
 
 def best_worst_gallery(
@@ -182,7 +182,7 @@ def best_worst_gallery(
     The cases are picked by :meth:`inpaintlib.evaluation.EvaluationResult.best_and_worst` and
     rebuilt exactly: the image comes from ``dataset`` and the mask from ``result.mask``, and the
     inpainter fills it again. Each case shows the fill with the hole's border drawn in white,
-    and the original (plus the input with its hole in grey when ``show_input``).
+    and the original (plus the input with its hole in gray when ``show_input``).
 
     Parameters
     ----------
@@ -202,7 +202,7 @@ def best_worst_gallery(
     size : float
         Inches per panel.
     show_input : bool
-        Add the input (hole in grey) before each fill.
+        Add the input (hole in gray) before each fill.
 
     Returns
     -------

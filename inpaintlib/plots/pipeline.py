@@ -27,14 +27,14 @@ PIPELINE_STAGES = (
     (3, 1, "joint loss", "0.999 rec + 0.001 adv:\nAdam steps G, then D", "03"),
     (2, 1, "best checkpoint", "best validation epoch;\nearly stopping", "03"),
     (1, 1, "scores", "PSNR, SSIM, L1 in the hole\non test photos", "08"),
-    (0, 1, "against the classics", "Telea, Navier-Stokes,\nbiharmonic, mean colour", "08"),
+    (0, 1, "against the classics", "Telea, Navier-Stokes,\nbiharmonic, mean color", "08"),
 )
 
 _ARROWS = tuple((index, index + 1) for index in range(len(PIPELINE_STAGES) - 1))
 
 
 def plot_pipeline(ax=None, width: float = 2.0, height: float = 1.05):
-    """Draw :data:`PIPELINE_STAGES` as boxes joined by arrows, each box labelled with its notebook.
+    """Draw :data:`PIPELINE_STAGES` as boxes joined by arrows, each box labeled with its notebook.
 
     Parameters
     ----------
@@ -49,14 +49,14 @@ def plot_pipeline(ax=None, width: float = 2.0, height: float = 1.05):
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(15, 4.6))
-    centres = []
+    centers = []
     for column, row, title, detail, notebook in PIPELINE_STAGES:
         x, y = 2.4 * column, -1.6 * row
-        centres.append((x, y))
-        colour = "#dbe9f6" if row == 0 else "#fbe3cf"
+        centers.append((x, y))
+        color = "#dbe9f6" if row == 0 else "#fbe3cf"
         ax.add_patch(
             FancyBboxPatch(
-                (x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.04", facecolor=colour,
+                (x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.04", facecolor=color,
                 edgecolor="#444444", linewidth=1.0,
             )
         )
@@ -64,7 +64,7 @@ def plot_pipeline(ax=None, width: float = 2.0, height: float = 1.05):
         ax.text(x, y - 0.08, detail, ha="center", va="center", fontsize=7.8)
         ax.text(x, y - height / 2 + 0.02, f"notebook {notebook}", ha="center", va="bottom", fontsize=6.5, color="#555555")
     for start, end in _ARROWS:
-        (x0, y0), (x1, y1) = centres[start], centres[end]
+        (x0, y0), (x1, y1) = centers[start], centers[end]
         if y0 == y1:
             step = width / 2 + 0.05
             begin, finish = (x0 + step, y0) if x1 > x0 else (x0 - step, y0), (x1 - step, y1) if x1 > x0 else (x1 + step, y1)

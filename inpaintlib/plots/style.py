@@ -26,7 +26,7 @@ def plot_gram_matrices(
 ):
     """Draw the Gram matrix of every image (rows) at every layer (columns) as a heatmap.
 
-    Each column shares one colour scale, so the rows can be compared layer by layer.
+    Each column shares one color scale, so the rows can be compared layer by layer.
 
     Parameters
     ----------
@@ -44,7 +44,7 @@ def plot_gram_matrices(
     size : float
         Inches per panel.
     cmap : str
-        Matplotlib colour map.
+        Matplotlib color map.
 
     Returns
     -------

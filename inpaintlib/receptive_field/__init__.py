@@ -8,10 +8,10 @@ per layer and per axis, propagated from the input to the output:
 
 * ``size``  -- the number of units along the axis;
 * ``rf``    -- the receptive field of one unit, in input pixels;
-* ``jump``  -- the distance between neighbouring units, in input pixels
+* ``jump``  -- the distance between neighboring units, in input pixels
   (the *effective stride*);
-* ``start`` -- the centre of the first unit, in input pixel coordinates
-  (pixel ``i`` is centred on ``i``; a half-integer centre sits between pixels).
+* ``start`` -- the center of the first unit, in input pixel coordinates
+  (pixel ``i`` is centered on ``i``; a half-integer center sits between pixels).
 
 A layer with kernel ``k``, stride ``s``, padding ``p`` (``p_lo`` before, ``p_hi``
 after) and dilation ``d`` has the effective kernel ``k_e = d (k - 1) + 1`` and maps
@@ -33,14 +33,14 @@ flatten or reshape always ends the spatial part. Either way the table says so: t
 calculator never returns a silently wrong number.
 
 :func:`empirical_receptive_field` measures the same thing: it back-propagates from
-one output unit of a float64, *linearised* copy of the network (max pooling
-becomes average pooling, activations and normalisations become the identity,
+one output unit of a float64, *linearized* copy of the network (max pooling
+becomes average pooling, activations and normalizations become the identity,
 weights become random positive numbers so that nothing cancels) and reports the
 bounding box of the pixels with a non-zero gradient. For an interior unit it
 matches the analytic box exactly; a unit near the border sees zero padding, so its
 measured box is the analytic one clipped to the image.
 
-Conventions: normalisation layers are treated as per-pixel maps (their statistics
+Conventions: normalization layers are treated as per-pixel maps (their statistics
 as constants), as is usual for receptive fields. The course report's patch
 discriminator (four 3x3 convolutions, padding 1, strides 2, 2, 1, 2) sees 23x23
 pixels with an effective stride of 8; :func:`report_recurrence` reproduces the

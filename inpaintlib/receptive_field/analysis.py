@@ -45,7 +45,7 @@ def _trace(module: nn.Module) -> fx.GraphModule:
     except Exception as error:  # torch.fx raises many kinds of errors on untraceable code
         raise ReceptiveFieldError(
             f"could not trace {type(module).__name__} with torch.fx ({type(error).__name__}: {error}). "
-            "Control flow that depends on tensor values cannot be traced; analyse the spatial part "
+            "Control flow that depends on tensor values cannot be traced; analyze the spatial part "
             "(e.g. an nn.Sequential of its layers) instead"
         ) from error
 
@@ -133,7 +133,7 @@ def _node_step(node: fx.Node, gm: fx.GraphModule, modules: dict, spatial: list, 
     return step
 
 
-def _analyse(gm: fx.GraphModule, input_size: tuple[int, ...], stop_at_unsupported: bool) -> _Analysis:
+def _analyze(gm: fx.GraphModule, input_size: tuple[int, ...], stop_at_unsupported: bool) -> _Analysis:
     n = len(input_size)
     modules = dict(gm.named_modules())
     geoms: dict[fx.Node, Any] = {}
@@ -202,13 +202,13 @@ def receptive_field(module: nn.Module, input_size, *, stop_at_unsupported: bool 
         The spatial size of the input: an int for a square image, ``(H, W)``, or
         ``(L,)`` for 1-d signals.
     stop_at_unsupported : bool, default False
-        When a layer cannot be analysed (a transposed convolution, adaptive
+        When a layer cannot be analyzed (a transposed convolution, adaptive
         pooling, upsampling, a linear layer on a feature map, an unknown function),
         end the table there with an ``"end"`` row instead of raising
         :class:`UnsupportedLayerError`. A flatten or reshape always ends the
         spatial part this way.
     include_pointwise : bool, default False
-        Also list layers that keep the geometry (activations, normalisations,
+        Also list layers that keep the geometry (activations, normalizations,
         dropout, identity). Merges (residual additions, concatenations) are always
         listed.
 
@@ -236,7 +236,7 @@ def receptive_field(module: nn.Module, input_size, *, stop_at_unsupported: bool 
     (7, 2, (32, 32))
     """
     sizes = _spatial_size(input_size)
-    analysis = _analyse(_trace(module), sizes, stop_at_unsupported)
+    analysis = _analyze(_trace(module), sizes, stop_at_unsupported)
     return analysis.table(include_pointwise)
 
 
@@ -257,9 +257,9 @@ def unit_region(table: ReceptiveFieldTable, unit, clip: bool = True) -> tuple[tu
     final = table.final
     region = []
     for axis, index in enumerate(unit):
-        centre = final.start[axis] + index * final.jump[axis]
+        center = final.start[axis] + index * final.jump[axis]
         half = Fraction(final.rf[axis] - 1, 2)
-        first, last = centre - half, centre + half
+        first, last = center - half, center + half
         if first.denominator != 1 or last.denominator != 1:  # pragma: no cover - impossible by construction
             raise ReceptiveFieldError(f"region {first}..{last} does not fall on pixel boundaries")
         first, last = int(first), int(last)

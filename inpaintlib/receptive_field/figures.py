@@ -37,7 +37,7 @@ def _axes(ax):
 
 
 def _show_image(image, ax) -> np.ndarray:
-    """Show ``image`` in ``ax`` (grey when it has one channel); return the array shown."""
+    """Show ``image`` in ``ax`` (gray when it has one channel); return the array shown."""
     picture = _display_image(image)
     ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None, interpolation="nearest")
     return picture
@@ -81,7 +81,7 @@ def _draw_measurement(result: EmpiricalReceptiveField, image, ax, title=None, zo
     return ax
 
 
-def plot_receptive_field(module: nn.Module, image, unit=None, *, ax=None, linearise: bool = True, seed: int = 0,
+def plot_receptive_field(module: nn.Module, image, unit=None, *, ax=None, linearize: bool = True, seed: int = 0,
                          zoom: bool = False):
     """Show one output unit's input gradient as a heat map over ``image``.
 
@@ -95,10 +95,10 @@ def plot_receptive_field(module: nn.Module, image, unit=None, *, ax=None, linear
     image : torch.Tensor or numpy.ndarray
         ``(3, H, W)`` tensor in [0, 1] or ``(H, W, 3)`` array.
     unit : tuple of int, optional
-        ``(row, col)`` of the output unit (the centre by default).
+        ``(row, col)`` of the output unit (the center by default).
     ax : matplotlib.axes.Axes, optional
         Where to draw (a new figure by default).
-    linearise, seed
+    linearize, seed
         As in :func:`empirical_receptive_field`.
     zoom : bool, default False
         Show only the unit's window (and a margin) instead of the whole image.
@@ -108,12 +108,12 @@ def plot_receptive_field(module: nn.Module, image, unit=None, *, ax=None, linear
     matplotlib.axes.Axes
     """
     x = _image_tensor(image)
-    probe = _GradientProbe(module, tuple(x.shape[2:]), linearise=linearise, seed=seed, in_channels=x.shape[1])
+    probe = _GradientProbe(module, tuple(x.shape[2:]), linearize=linearize, seed=seed, in_channels=x.shape[1])
     result = probe.measure(unit, x)
     return _draw_measurement(result, image, _axes(ax), zoom=zoom)
 
 
-def plot_unit_boxes(table: ReceptiveFieldTable, image, units, *, ax=None, colors=None, show_centres: bool = True):
+def plot_unit_boxes(table: ReceptiveFieldTable, image, units, *, ax=None, colors=None, show_centers: bool = True):
     """Draw the analytic receptive fields of several output units on ``image``.
 
     The part of a box inside the image is drawn solid; where the region runs past
@@ -128,9 +128,9 @@ def plot_unit_boxes(table: ReceptiveFieldTable, image, units, *, ax=None, colors
     units : sequence of tuple of int
         Output units ``(row, col)``.
     ax : matplotlib.axes.Axes, optional
-    colors : sequence of colours, optional
-    show_centres : bool, default True
-        Mark every output unit's centre with a dot (the grid of the output map).
+    colors : sequence of colors, optional
+    show_centers : bool, default True
+        Mark every output unit's center with a dot (the grid of the output map).
 
     Returns
     -------
@@ -139,7 +139,7 @@ def plot_unit_boxes(table: ReceptiveFieldTable, image, units, *, ax=None, colors
     ax = _axes(ax)
     _show_image(image, ax)
     colors = _color_list(colors)
-    if show_centres:
+    if show_centers:
         final = table.final
         rows = [float(final.start[0] + i * final.jump[0]) for i in range(final.output_size[0])]
         cols = [float(final.start[1] + j * final.jump[1]) for j in range(final.output_size[1])]
@@ -165,7 +165,7 @@ def plot_unit_boxes(table: ReceptiveFieldTable, image, units, *, ax=None, colors
 
 
 def plot_patch_sizes(image, tables: Mapping[str, ReceptiveFieldTable], *, ax=None, colors=None):
-    """Draw, centred on ``image``, one square per network showing the patch one output unit judges.
+    """Draw, centered on ``image``, one square per network showing the patch one output unit judges.
 
     Parameters
     ----------
@@ -174,7 +174,7 @@ def plot_patch_sizes(image, tables: Mapping[str, ReceptiveFieldTable], *, ax=Non
     tables : mapping of str to ReceptiveFieldTable
         A label per network, e.g. ``{"patch discriminator": t1, "AlexNet features": t2}``.
     ax : matplotlib.axes.Axes, optional
-    colors : sequence of colours, optional
+    colors : sequence of colors, optional
 
     Returns
     -------
@@ -200,7 +200,7 @@ def plot_patch_sizes(image, tables: Mapping[str, ReceptiveFieldTable], *, ax=Non
     return ax
 
 
-def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True, seed: int = 0, draw_first: bool = True):
+def receptive_field_explorer(module: nn.Module, image, *, linearize: bool = True, seed: int = 0, draw_first: bool = True):
     """An explorer widget: sliders pick an output unit, the picture shows what it sees.
 
     Parameters
@@ -209,17 +209,17 @@ def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True
         A 2-d, fully convolutional network (copied once, never changed).
     image : torch.Tensor or numpy.ndarray
         The picture, ``(3, H, W)`` in [0, 1] or ``(H, W, 3)``.
-    linearise, seed
+    linearize, seed
         As in :func:`empirical_receptive_field`.
     draw_first : bool
-        Kept so older notebooks still run; the starting view (the centre unit) is always
+        Kept so older notebooks still run; the starting view (the center unit) is always
         drawn into the explorer's own picture, and ``explorer.f(**explorer.kwargs)`` only
         returns the box.
 
     Returns
     -------
     inpaintlib.widgets.Explorer
-        Sliders ``row`` and ``col`` (its first two children, starting on the centre unit),
+        Sliders ``row`` and ``col`` (its first two children, starting on the center unit),
         redrawn once per release of a slider. Its ``.result`` is the measured box
         ``(top, left, bottom, right)`` of the non-zero gradient (inclusive pixel indices).
     """
@@ -231,7 +231,7 @@ def receptive_field_explorer(module: nn.Module, image, *, linearise: bool = True
     x = _image_tensor(image)
     if x.ndim != 4:
         raise ValueError("receptive_field_explorer needs a 2-d image")
-    probe = _GradientProbe(module, tuple(x.shape[2:]), linearise=linearise, seed=seed, in_channels=x.shape[1])
+    probe = _GradientProbe(module, tuple(x.shape[2:]), linearize=linearize, seed=seed, in_channels=x.shape[1])
     out_h, out_w = probe.table.output_size
 
     def view(draw: bool, row: int, col: int) -> View:

@@ -85,9 +85,9 @@ class _Step:
     padding: tuple[tuple[int, int], ...] | None = None
     dilation: tuple[int, ...] | None = None
     note: str = ""
-    # How the linearised copy used by the gradient check treats the node:
-    # "identity" (activations, normalisations, dropout), "max_pool", or None (kept).
-    linearise: str | None = None
+    # How the linearized copy used by the gradient check treats the node:
+    # "identity" (activations, normalizations, dropout), "max_pool", or None (kept).
+    linearize: str | None = None
     pool_options: dict | None = None
 
 

@@ -3,8 +3,8 @@
 Taught in notebook 02 (``02_receptive_field.ipynb``).
 
 :func:`empirical_receptive_field` back-propagates from one output unit of a
-float64, linearised copy of the network (max pooling becomes an average,
-activations and normalisations the identity, weights random positive numbers)
+float64, linearized copy of the network (max pooling becomes an average,
+activations and normalizations the identity, weights random positive numbers)
 and reports the pixels with a non-zero gradient; :func:`gradient_map` returns
 the gradient itself. Both agree with the analytic table of
 :func:`inpaintlib.receptive_field.receptive_field`.
@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from inpaintlib.receptive_field.analysis import _analyse, _Analysis, _spatial_size, _trace, _unit_tuple, unit_region
+from inpaintlib.receptive_field.analysis import _analyze, _Analysis, _spatial_size, _trace, _unit_tuple, unit_region
 from inpaintlib.receptive_field.geometry import ReceptiveFieldError, _square
 from inpaintlib.receptive_field.rules import _CONVS
 
@@ -68,11 +68,11 @@ def _first_in_channels(module: nn.Module) -> int:
 class _GradientProbe:
     """A float64 eval-mode copy of a module, cut at its spatial output, for gradient checks."""
 
-    def __init__(self, module: nn.Module, input_size, *, linearise=True, seed=0, stop_at_unsupported=False,
+    def __init__(self, module: nn.Module, input_size, *, linearize=True, seed=0, stop_at_unsupported=False,
                  in_channels=None):
         self.input_size = _spatial_size(input_size)
         gm = _trace(copy.deepcopy(module))
-        analysis = _analyse(gm, self.input_size, stop_at_unsupported)
+        analysis = _analyze(gm, self.input_size, stop_at_unsupported)
         self.table = analysis.table(include_pointwise=False)
         if len(analysis.input_nodes) != 1:
             raise ValueError(
@@ -81,12 +81,12 @@ class _GradientProbe:
         graph = gm.graph
         output = next(node for node in graph.nodes if node.op == "output")
         output.args = (analysis.final_node,)
-        if linearise:
-            self._linearise(gm, analysis)
+        if linearize:
+            self._linearize(gm, analysis)
         graph.eliminate_dead_code()
         gm.recompile()
         gm = gm.double().eval()
-        if linearise:
+        if linearize:
             generator = torch.Generator().manual_seed(int(seed))
             with torch.no_grad():
                 for parameter in gm.parameters():
@@ -102,16 +102,16 @@ class _GradientProbe:
         self.in_channels = int(in_channels) if in_channels is not None else _first_in_channels(module)
 
     @staticmethod
-    def _linearise(gm: fx.GraphModule, analysis: _Analysis) -> None:
+    def _linearize(gm: fx.GraphModule, analysis: _Analysis) -> None:
         graph = gm.graph
         for index, (node, step) in enumerate(list(analysis.steps.items())):
             if node.graph is not graph:
                 continue
-            if step.linearise == "identity":
+            if step.linearize == "identity":
                 source = next(arg for arg in node.all_input_nodes if arg.op != "get_attr")
                 node.replace_all_uses_with(source)
                 graph.erase_node(node)
-            elif step.linearise == "max_pool":
+            elif step.linearize == "max_pool":
                 options = step.pool_options
                 pool = _AveragingPool(options["kernel"], options["stride"], options["padding"], options["dilation"],
                                       options["ceil_mode"], options["return_indices"])
@@ -210,14 +210,14 @@ class EmpiricalReceptiveField:
         return clipped == self.bounds
 
 
-def empirical_receptive_field(module: nn.Module, input_size, unit=None, *, linearise: bool = True, seed: int = 0,
+def empirical_receptive_field(module: nn.Module, input_size, unit=None, *, linearize: bool = True, seed: int = 0,
                               in_channels: int | None = None,
                               stop_at_unsupported: bool = False) -> EmpiricalReceptiveField:
     """Measure one output unit's receptive field from input gradients.
 
     A float64 copy of ``module`` in eval mode is cut at its spatial output (see
-    :func:`receptive_field`) and, with ``linearise=True``, made linear: max pooling
-    becomes an average over the same window, activations, normalisations and
+    :func:`receptive_field`) and, with ``linearize=True``, made linear: max pooling
+    becomes an average over the same window, activations, normalizations and
     dropout become the identity, and every weight becomes a random positive number
     (biases and scales 1). Then no pixel's gradient is hidden by a ReLU, a max or a
     cancellation, and the non-zero gradient marks exactly the pixels the unit can see.
@@ -229,8 +229,8 @@ def empirical_receptive_field(module: nn.Module, input_size, unit=None, *, linea
     input_size : int or tuple of int
         Spatial input size.
     unit : int or tuple of int, optional
-        The output unit; the centre of the output map by default.
-    linearise : bool, default True
+        The output unit; the center of the output map by default.
+    linearize : bool, default True
         ``False`` keeps the module's own weights and non-linearities (then zero
         gradients can hide pixels: an "effective" receptive field).
     seed : int, default 0
@@ -246,7 +246,7 @@ def empirical_receptive_field(module: nn.Module, input_size, unit=None, *, linea
         Its ``bounds`` equal :func:`unit_region` of the analytic table for every unit
         (``agrees`` is True); interior units span the full analytic receptive field.
     """
-    probe = _GradientProbe(module, input_size, linearise=linearise, seed=seed,
+    probe = _GradientProbe(module, input_size, linearize=linearize, seed=seed,
                            stop_at_unsupported=stop_at_unsupported, in_channels=in_channels)
     return probe.measure(unit)
 
@@ -276,7 +276,7 @@ def _display_image(image) -> np.ndarray:
     return array[..., 0] if array.shape[-1] == 1 else array
 
 
-def gradient_map(module: nn.Module, image, unit=None, *, linearise: bool = True, seed: int = 0) -> np.ndarray:
+def gradient_map(module: nn.Module, image, unit=None, *, linearize: bool = True, seed: int = 0) -> np.ndarray:
     """Return ``|d output[unit] / d image|`` summed over channels, scaled to a maximum of 1.
 
     Parameters
@@ -286,11 +286,11 @@ def gradient_map(module: nn.Module, image, unit=None, *, linearise: bool = True,
     image : torch.Tensor or numpy.ndarray
         A ``(C, H, W)`` or ``(1, C, H, W)`` tensor in [0, 1], or an ``(H, W, C)`` array.
     unit : int or tuple of int, optional
-        The output unit; the centre of the output map by default.
-    linearise, seed
-        As in :func:`empirical_receptive_field`. With ``linearise=True`` the map
+        The output unit; the center of the output map by default.
+    linearize, seed
+        As in :func:`empirical_receptive_field`. With ``linearize=True`` the map
         does not depend on the image's content, only on its size: it shows how much
-        each pixel weighs in the unit (largest in the centre).
+        each pixel weighs in the unit (largest in the center).
 
     Returns
     -------
@@ -298,7 +298,7 @@ def gradient_map(module: nn.Module, image, unit=None, *, linearise: bool = True,
         Shaped like the image's spatial axes, values in [0, 1].
     """
     x = _image_tensor(image)
-    probe = _GradientProbe(module, tuple(x.shape[2:]), linearise=linearise, seed=seed, in_channels=x.shape[1])
+    probe = _GradientProbe(module, tuple(x.shape[2:]), linearize=linearize, seed=seed, in_channels=x.shape[1])
     grad, _, _ = probe.gradient(unit, x)
     peak = grad.max()
     return grad / peak if peak > 0 else grad

@@ -4,7 +4,7 @@ Taught in notebook 02 (``02_receptive_field.ipynb``).
 
 Each rule takes the geometry of a layer's input and returns a :class:`_Step`
 (the new geometry, the layer's hyper-parameters, and how the gradient check's
-linearised copy treats the layer) or an :class:`_End` (a flatten or reshape).
+linearized copy treats the layer) or an :class:`_End` (a flatten or reshape).
 A layer the rules do not cover raises :class:`UnsupportedLayerError` with the
 reason, so the calculator never returns a silently wrong number.
 """
@@ -168,14 +168,14 @@ def _pool_step(type_name, geometry, kind, kernel, stride, padding, dilation, cei
     pairs = _padding_pairs(padding, kernel, dilation, n)
     new = _window(geometry, kernel, stride, pairs, dilation, ceil_mode=bool(ceil_mode))
     options = None
-    linearise = None
+    linearize = None
     if kind == "max":
-        linearise = "max_pool"
+        linearize = "max_pool"
         options = {"kernel": kernel, "stride": stride, "padding": tuple(lo for lo, _ in pairs),
                    "dilation": dilation, "ceil_mode": bool(ceil_mode), "return_indices": bool(return_indices)}
     if return_indices:
         new = _TupleGeometry(new)
-    return _Step("pool", type_name, new, kernel, stride, pairs, dilation, linearise=linearise,
+    return _Step("pool", type_name, new, kernel, stride, pairs, dilation, linearize=linearize,
                  pool_options=options)
 
 
@@ -194,16 +194,16 @@ def _module_step(module: nn.Module, type_name: str, geometry: _Geometry):
     if type(module).__module__ == "torch.nn.modules.padding" and hasattr(module, "padding"):
         return _pad_step(type_name, geometry, module.padding)
     if isinstance(module, _ACTIVATIONS + _NORMS + _DROPOUTS):
-        return _Step("pointwise", type_name, geometry, linearise="identity")
+        return _Step("pointwise", type_name, geometry, linearize="identity")
     if isinstance(module, _PASS_THROUGH):
         return _Step("pointwise", type_name, geometry)
     if isinstance(module, _PER_CHANNEL_SOFTMAX):
         dim = getattr(module, "dim", None)
         if dim is not None and _is_channel_dim(dim, n):
-            return _Step("pointwise", type_name, geometry, linearise="identity")
+            return _Step("pointwise", type_name, geometry, linearize="identity")
         raise UnsupportedLayerError(f"{type_name} with dim={dim} works across a spatial axis, not per pixel")
     if isinstance(module, nn.Flatten):
-        return _End(type_name, "flatten ends the spatial part; the layers after it are not analysed")
+        return _End(type_name, "flatten ends the spatial part; the layers after it are not analyzed")
     for classes, reason in _UNSUPPORTED_REASONS:
         if isinstance(module, classes):
             raise UnsupportedLayerError(reason)
@@ -228,7 +228,7 @@ def _is_channel_dim(dim, n_axes: int) -> bool:
     return isinstance(dim, int) and (dim % rank) == 1
 
 
-def _merge_step(node: fx.Node, type_name: str, inputs: list[tuple[fx.Node, _Geometry]], linearise=None) -> _Step:
+def _merge_step(node: fx.Node, type_name: str, inputs: list[tuple[fx.Node, _Geometry]], linearize=None) -> _Step:
     first_node, first = inputs[0]
     for other_node, other in inputs[1:]:
         if not first.aligned_with(other):
@@ -240,7 +240,7 @@ def _merge_step(node: fx.Node, type_name: str, inputs: list[tuple[fx.Node, _Geom
     rf = tuple(max(geometry.rf[axis] for _, geometry in inputs) for axis in range(first.n_axes))
     merged = _Geometry(first.size, rf, first.jump, first.start)
     note = "max of " + ", ".join(f"{_fmt_axes(geometry.rf)} ({_layer_name(source)})" for source, geometry in inputs)
-    return _Step("merge", type_name, merged, note=note, linearise=linearise)
+    return _Step("merge", type_name, merged, note=note, linearize=linearize)
 
 
 def _index_step(type_name, geometry: _Geometry, index) -> _Step:
@@ -289,17 +289,17 @@ def _function_step(node: fx.Node, gm: fx.GraphModule, type_name: str, inputs, ge
             raise UnsupportedLayerError(f"concatenation along dim={dim} joins feature maps along a spatial axis")
         return _merge_step(node, type_name, inputs) if len(inputs) > 1 else _Step("pointwise", type_name, geometry)
     if target in _ELEMENTWISE_FUNCTIONS or target in _NONLINEAR_FUNCTIONS:
-        linearise = "identity" if target in _NONLINEAR_FUNCTIONS else None
+        linearize = "identity" if target in _NONLINEAR_FUNCTIONS else None
         if len(inputs) > 1:
-            return _merge_step(node, type_name, inputs, linearise=None)
-        return _Step("pointwise", type_name, geometry, linearise=linearise)
+            return _merge_step(node, type_name, inputs, linearize=None)
+        return _Step("pointwise", type_name, geometry, linearize=linearize)
     if target in _CHANNEL_SPLIT_FUNCTIONS:
         dim = _arg(node, 2, "dim", 0)
         if isinstance(dim, int) and _is_channel_dim(dim, n):
             return _Step("tuple", type_name, _TupleGeometry(geometry))
         raise UnsupportedLayerError(f"splitting along dim={dim} cuts the pixel grid")
     if target in _END_FUNCTIONS:
-        return _End(type_name, "flatten/reshape ends the spatial part; the layers after it are not analysed")
+        return _End(type_name, "flatten/reshape ends the spatial part; the layers after it are not analyzed")
     if target is F.pad:
         mode = _arg(node, 2, "mode", "constant")
         return _pad_step(f"{type_name} ({mode})", geometry, _arg(node, 1, "pad"))
@@ -336,9 +336,9 @@ def _method_step(node: fx.Node, type_name: str, inputs) -> Any:
         if len(inputs) > 1:
             return _merge_step(node, type_name, inputs)
         return _Step("pointwise", type_name, geometry,
-                     linearise="identity" if method in _NONLINEAR_METHODS else None)
+                     linearize="identity" if method in _NONLINEAR_METHODS else None)
     if method in _END_METHODS:
-        return _End(type_name, "flatten/reshape ends the spatial part; the layers after it are not analysed")
+        return _End(type_name, "flatten/reshape ends the spatial part; the layers after it are not analyzed")
     if method in _SPLIT_METHODS:
         dim = _arg(node, 2, "dim", 0) if method != "unbind" else _arg(node, 1, "dim", 0)
         if isinstance(dim, int) and _is_channel_dim(dim, n):

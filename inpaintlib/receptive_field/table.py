@@ -81,9 +81,9 @@ class LayerRecord:
     rf : tuple of int
         Receptive field of one unit, in input pixels.
     jump : tuple of int
-        Effective stride: input pixels between neighbouring units.
+        Effective stride: input pixels between neighboring units.
     start : tuple of Fraction
-        Centre of the first unit in input pixel coordinates.
+        Center of the first unit in input pixel coordinates.
     note : str
         Extra information (the branches of a merge, why the analysis ended).
     """
@@ -181,7 +181,7 @@ class ReceptiveFieldTable(_RenderedTable, list):
 
     @property
     def effective_stride(self):
-        """Distance in input pixels between neighbouring output units (a tuple when not square)."""
+        """Distance in input pixels between neighboring output units (a tuple when not square)."""
         return self.final.effective_stride
 
     @property
@@ -191,7 +191,7 @@ class ReceptiveFieldTable(_RenderedTable, list):
 
     @property
     def start(self) -> tuple[Fraction, ...]:
-        """Centre of the first output unit, in input pixel coordinates, per axis."""
+        """Center of the first output unit, in input pixel coordinates, per axis."""
         return self.final.start
 
     def to_dicts(self) -> list[dict]:

@@ -18,7 +18,7 @@ checkpoint, the last checkpoint, early stopping and exact resume are built in.
 
 Each epoch, the trainer writes into ``out_dir``:
 
-* ``last.pt``: everything needed to continue (weights, optimiser states, RNG states, history);
+* ``last.pt``: everything needed to continue (weights, optimizer states, RNG states, history);
 * ``best.pt``: the same, from the epoch with the lowest validation loss;
 * ``history.json`` and ``history.csv``: per-epoch averages of every loss term.
 

@@ -65,7 +65,7 @@ class _Checkpointing:
         return save_checkpoint(path, **self.checkpoint_parts())
 
     def load_state(self, path: str | os.PathLike, checkpoint: Mapping | None = None) -> None:
-        """Continue from a checkpoint: weights, optimiser states, history, RNG states and position.
+        """Continue from a checkpoint: weights, optimizer states, history, RNG states and position.
 
         Parameters
         ----------
@@ -95,7 +95,7 @@ class _Checkpointing:
             if self.optimizer_d is not None and checkpoint.get("optimizer_d") is not None:
                 self.optimizer_d.load_state_dict(checkpoint["optimizer_d"])
         except (RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
-            raise ValueError(f"{path} does not fit this trainer's networks or optimisers: {error}") from error
+            raise ValueError(f"{path} does not fit this trainer's networks or optimizers: {error}") from error
         if checkpoint.get("scaler_g") and self.scaler_g.is_enabled():
             self.scaler_g.load_state_dict(checkpoint["scaler_g"])
         if checkpoint.get("scaler_d") and self.scaler_d.is_enabled():

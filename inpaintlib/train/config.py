@@ -62,7 +62,7 @@ class TrainConfig:
     mask_kinds : str, list or dict, optional
         Mask kinds for training and validation (see :class:`~inpaintlib.masks.MaskSampler`).
         ``None`` uses the model's own kinds (``"center"`` for Model 1; blocks, free-form and
-        centre holes for Models 2 and 3).
+        center holes for Models 2 and 3).
     mask_options : dict
         Per-kind options for the sampler, e.g. ``{"blocks": {"count": (2, 4)}}``.
     patience : int or None
@@ -77,7 +77,7 @@ class TrainConfig:
         Makes a CPU run repeatable: weights are not touched, but shuffling, masks and the
         validation masks follow from it.
     amp : {"auto", True, False}
-        Mixed precision: the forward passes run under :func:`torch.autocast`, weights, optimiser
+        Mixed precision: the forward passes run under :func:`torch.autocast`, weights, optimizer
         state and losses stay float32. ``"auto"`` (default) uses it where it is faster: bfloat16 on
         CUDA GPUs that support it, and on a CPU only when a few timed steps of the model show
         bfloat16 faster than float32 (CPUs with ``avx512_bf16`` or AMX; a CPU without them keeps

@@ -26,14 +26,14 @@ class DistributedContext:
     ----------
     world_size, rank, local_rank : int
         From the ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK`` environment variables.
-    initialised_here : bool
+    initialized_here : bool
         Whether this context started the process group (and :meth:`close` should end it).
     """
 
     world_size: int = 1
     rank: int = 0
     local_rank: int = 0
-    initialised_here: bool = False
+    initialized_here: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -64,7 +64,7 @@ class DistributedContext:
         if not torch_dist.is_available():
             raise RuntimeError("WORLD_SIZE > 1 but this PyTorch build has no torch.distributed")
         torch_dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-        return cls(world_size, rank, local_rank, initialised_here=True)
+        return cls(world_size, rank, local_rank, initialized_here=True)
 
     def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
         """Sum ``tensor`` over all processes (in place) and return it."""
@@ -86,6 +86,6 @@ class DistributedContext:
 
     def close(self) -> None:
         """End the process group if this context started it."""
-        if self.initialised_here and torch_dist.is_initialized():
+        if self.initialized_here and torch_dist.is_initialized():
             torch_dist.destroy_process_group()
-            self.initialised_here = False
+            self.initialized_here = False

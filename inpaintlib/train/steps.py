@@ -129,7 +129,7 @@ class _Steps:
         return self._loader(dataset, batches, collate, 0)
 
     def _apply_lr_schedule(self, epoch: int, total_steps: int) -> None:
-        """Set both optimisers' learning rates for the next step (see ``TrainConfig.lr_schedule``)."""
+        """Set both optimizers' learning rates for the next step (see ``TrainConfig.lr_schedule``)."""
         if self.config.lr_schedule == "constant" or self._span is None:
             return
         started, budget, first_epoch, target = self._span

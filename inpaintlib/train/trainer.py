@@ -7,7 +7,7 @@ Taught in notebook 03 (``03_center_block.ipynb``), which trains with :func:`trai
 one step), :class:`~inpaintlib.train.epochs._Epochs` (:meth:`Trainer.fit` and validation) and
 :class:`~inpaintlib.train.checkpointing._Checkpointing` (saving, loading, resuming). Its
 constructor checks the arguments, then sets up the device and processes, the networks and losses,
-the optimisers, the precision, the masks and data, and the run's state, in that order.
+the optimizers, the precision, the masks and data, and the run's state, in that order.
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ def inpainting_explorer(
         ``count`` (blocks or strokes) and ``seed`` (a text box). ``.result`` is a dict
         ``method -> {"psnr_hole", "ssim_hole", "l1_hole"}`` for the current image and mask, or
         ``method -> None`` for a method that cannot fill that mask (Model 1 fills only the
-        centre square). The score table is shown under the picture.
+        center square). The score table is shown under the picture.
     """
     from inpaintlib.evaluation import _image_source, _methods_dict, evaluation_mask
     from inpaintlib.metrics import SummaryTable
