@@ -185,6 +185,7 @@ def test_model_1_from_the_command_line_uses_its_registered_recipe():
     # The report's joint loss and optimizers, with the measured changes of Model 1's recipe.
     assert config.adversarial and (config.rec_weight, config.adv_weight, config.lr_d) == (0.999, 0.001, 1e-3)
     assert (config.lr_g, config.lr_schedule, config.rec_norm, config.grad_clip) == (3e-4, "cosine", "l1+l2", 1.0)
+    assert config.patience is None  # a budget is used to the end of the decay; best.pt keeps the best epoch
     # Models 2 and 3 keep the report's recipe as written.
     report = training_config("masked", **config_overrides(build_parser().parse_args(["train", "--model", "masked"])))
     assert (report.lr_g, report.lr_schedule, report.rec_norm) == (6e-4, "constant", "l2")

@@ -87,7 +87,7 @@ def _add_optimizer_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--patience", type=int, default=None,
         help="stop after this many epochs without a better validation loss while its running mean no longer "
-        "falls; 0 never stops early (default: 5)",
+        "falls; 0 never stops early (default: 5; 0 for center)",
     )
     parser.add_argument("--min-delta", type=float, default=None, help="smallest drop that counts as better (default: 0)")
     parser.add_argument(
