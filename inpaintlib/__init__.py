@@ -1,5 +1,7 @@
 """inpaintlib: image inpainting with Context Encoders, as a workbook and a library.
 
+Taught across the workbook, from notebook 00 (``00_data.ipynb``) on: each notebook imports the modules it teaches.
+
 The library follows one set of conventions (see ``README.md``):
 
 * images are float tensors shaped ``(N, 3, H, W)`` with values in ``[0, 1]``;

@@ -1,5 +1,7 @@
 """Classical inpainting baselines and learned generators behind one interface.
 
+Taught in notebook 03 (``03_center_block.ipynb``), where the classical methods first meet a learned model; notebook 08 scores them all.
+
 Every method in an evaluation is an :class:`Inpainter`: it has a ``name`` and is
 called as ``inpainter(images, masks)`` with images ``(N, 3, H, W)`` (or one
 ``(3, H, W)`` image) in ``[0, 1]`` and masks ``(N, 1, H, W)`` (or ``(H, W)``),

@@ -1,5 +1,7 @@
 """Saving and loading training checkpoints safely.
 
+Taught in notebook 03 (``03_center_block.ipynb``), which loads its best checkpoint back; notebooks 04 to 08 do the same.
+
 A checkpoint is one file holding a dict of tensors and plain Python values only::
 
     {"format": "inpaintlib-checkpoint", "version": 1,

@@ -1,5 +1,7 @@
 """The command line: ``python -m inpaintlib <command> ...``.
 
+Used from a shell; the README's command-line section lists every command, and notebook 08 (``08_evaluation.ipynb``) scores what they train.
+
 Each command lives in its own module under :mod:`inpaintlib.commands` and
 exposes ``register(subparsers)``, which adds its parser and sets ``func``.
 

@@ -1,5 +1,7 @@
 """Downloading the monet2photo dataset (CycleGAN's public archive) into the project's ``data/`` folder.
 
+Taught in notebook 00 (``00_data.ipynb``).
+
 The archive is streamed to ``<root>/monet2photo.zip.part`` with a progress bar; an interrupted
 download resumes from where it stopped (HTTP ``Range``), both within one call (``retries``) and on
 the next call. Before unpacking, the size is checked against what the server announced and every

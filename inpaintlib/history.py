@@ -1,5 +1,7 @@
 """The record of a training run: per-epoch average losses, the best epoch, early stopping.
 
+Taught in notebook 03 (``03_center_block.ipynb``), which reads its loss curves; notebooks 04 to 07 read theirs the same way.
+
 A :class:`History` holds one row per finished epoch with the average of every loss
 term on the training set and on the validation set, and the epoch's duration. The
 trainer saves it as ``history.json`` (everything) and ``history.csv`` (the table)

@@ -1,5 +1,7 @@
 """Run the workbook's notebooks in reading order with papermill.
 
+Taught in notebook 08 (``08_evaluation.ipynb``) and the README: running the series headless, and the student copy.
+
 Used by ``python -m inpaintlib run-notebooks`` (the README's main command) and
 by anyone who wants to re-execute the series headless, e.g. on a GPU machine.
 """

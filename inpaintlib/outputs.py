@@ -1,5 +1,7 @@
 """Where the commands write: never over a file they did not create unless asked, never over an input.
 
+Used by every command (the README's command-line section); notebooks write through :mod:`inpaintlib.runtime`.
+
 Every command checks its output paths before doing any work, so a mistake costs nothing:
 
 * an existing file is replaced only with ``--overwrite`` (``train`` also continues a run with

@@ -1,5 +1,7 @@
 """Devices, seeds and folders shared by every part of the library.
 
+Taught in notebook 00 (``00_data.ipynb``); every notebook's settings cell calls it.
+
 Notebooks, tests and the command line all resolve paths through this module,
 never through relative paths such as ``../data`` (papermill, nbval and a
 terminal each start in a different working folder).

@@ -1,5 +1,7 @@
 """Measuring style: Gram-matrix distances between images, inside holes, and their figures.
 
+Taught in notebook 06 (``06_monet_style.ipynb``).
+
 The style loss of :mod:`inpaintlib.losses` trains a generator; this module *measures* with the
 same statistic, one number per image:
 

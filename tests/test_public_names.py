@@ -32,3 +32,11 @@ def test_every_name_in_all_is_an_attribute(name):
     assert len(set(public)) == len(public), f"{name}.__all__ lists a name twice"
     missing = [item for item in public if not hasattr(module, item)]
     assert not missing, f"{name}.__all__ names {missing}, which {name} does not define"
+
+
+@pytest.mark.parametrize("name", _module_names())
+def test_every_module_says_where_it_is_taught_or_used(name):
+    module = importlib.import_module(name)
+    doc = module.__doc__ or ""
+    assert doc.strip(), f"{name} has no docstring"
+    assert "notebook" in doc.lower() or "README" in doc, f"{name}'s docstring names no notebook (nor the README)"

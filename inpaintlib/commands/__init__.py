@@ -1,1 +1,4 @@
-"""Command-line commands; each module exposes ``register(subparsers)``."""
+"""Command-line commands; each module exposes ``register(subparsers)``.
+
+Used from a shell; the README's command-line section lists every command.
+"""

@@ -1,5 +1,7 @@
 """``python -m inpaintlib evaluate``: compare trained generators with the classical baselines.
 
+Taught in notebook 08 (``08_evaluation.ipynb``), which runs the same evaluation in code.
+
 Every method sees the same images and the same holes (see :mod:`inpaintlib.evaluation`).
 
 Which images are used (``--split``):

@@ -1,5 +1,7 @@
 """``python -m inpaintlib inpaint``: fill the hole of one photo with a trained model.
 
+Taught in notebook 08 (``08_evaluation.ipynb``), whose models it applies to one photo.
+
 The photo may have any size and mode. It is resized to the model's square input, inpainted,
 and the prediction is resized back and pasted into the hole of the **original** photo, so
 every known pixel of the result is exactly the input's.

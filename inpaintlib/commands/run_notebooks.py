@@ -1,4 +1,7 @@
-"""``python -m inpaintlib run-notebooks``: execute the workbook headless with papermill."""
+"""``python -m inpaintlib run-notebooks``: execute the workbook headless with papermill.
+
+Taught in notebook 08 (``08_evaluation.ipynb``) and the README: how a course runs the series headless.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""``python -m inpaintlib student-copy DIR``: the workbook without outputs or solutions, to hand out."""
+"""``python -m inpaintlib student-copy DIR``: the workbook without outputs or solutions, to hand out.
+
+Used by teachers (the README's section on the student copy); every notebook's solution cells are what it drops.
+"""
 
 from __future__ import annotations
 

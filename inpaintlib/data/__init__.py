@@ -1,5 +1,7 @@
 """Datasets for the workbook: image folders, monet2photo, the offline default, splits, amplification.
 
+Taught in notebook 00 (``00_data.ipynb``).
+
 Everything yields float32 images ``(3, H, W)`` in ``[0, 1]``, read from disk one item at a time.
 
 >>> from inpaintlib.data import load_dataset, make_loader

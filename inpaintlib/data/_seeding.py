@@ -1,4 +1,7 @@
-"""Per-item seeds, so that a random draw depends only on (seed, index), never on access order."""
+"""Per-item seeds, so that a random draw depends only on (seed, index), never on access order.
+
+Taught in notebook 00 (``00_data.ipynb``) and notebook 01 (``01_masks.ipynb``): the same seed gives the same crops and masks.
+"""
 
 from __future__ import annotations
 

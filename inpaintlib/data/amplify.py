@@ -1,5 +1,7 @@
 """Amplifying a small dataset with learned augmentation policies (AutoAugment and friends).
 
+Taught in notebook 06 (``06_monet_style.ipynb``).
+
 The course report turned about 300 Monet paintings into 3,576 training images (298 x 12) with
 AutoAugment. :class:`AmplifiedDataset` does the same without holding the views in memory: view
 ``v`` of image ``k`` is made when it is read, from a seed that depends only on ``(seed, k, v)``,

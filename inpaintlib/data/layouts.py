@@ -1,5 +1,7 @@
 """Recognizing how a dataset folder is laid out, and finding a local copy of monet2photo.
 
+Taught in notebook 00 (``00_data.ipynb``).
+
 Layouts, checked in this order:
 
 ``"cyclegan"``

@@ -1,5 +1,7 @@
 """One entry point for every dataset: :func:`load_dataset` returns a seeded train/validation/test split.
 
+Taught in notebook 00 (``00_data.ipynb``); every training notebook loads its split here.
+
 The split is 70/15/15 by default. Training fits on ``train``, the best epoch is chosen on ``val``,
 and the comparisons with the classical methods score ``test``, which neither touched.
 """

@@ -1,5 +1,7 @@
 """Streaming data loaders: batches read from disk as they are needed.
 
+Used by the trainer of notebook 03 (``03_center_block.ipynb``) and after; notebook 00 (``00_data.ipynb``) shows the datasets it reads.
+
 Memory stays flat whatever the dataset size: a loader holds the file paths and a few batches in
 flight, never the whole dataset as tensors (the course report's approach, which needed about
 14 GB for 7,000 photos at 224 px).

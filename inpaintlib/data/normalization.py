@@ -1,5 +1,7 @@
 """ImageNet normalization and its inverse, for the models that expect normalized input.
 
+Taught in notebook 05 (``05_alexnet_transfer.ipynb``).
+
 Images travel through the library in ``[0, 1]``; a model that needs ImageNet statistics (the
 AlexNet encoder was trained on them) calls :func:`normalize` on the way in and :func:`denormalize`
 on the way out.

@@ -1,5 +1,7 @@
 """The offline default dataset: random crops of the color photos scikit-image ships in its wheel.
 
+Taught in notebook 00 (``00_data.ipynb``).
+
 Seven photos are bundled with scikit-image (no download ever happens): ``astronaut``, ``chelsea``,
 ``coffee``, ``rocket``, ``hubble_deep_field`` and the two views of ``stereo_motorcycle``. Crops of
 random position, scale and flip, resized to the requested size, give a few hundred varied training

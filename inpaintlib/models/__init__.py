@@ -1,5 +1,7 @@
 """The three context encoders, Model 4 (a U-Net), their discriminators and the channel-wise FC layer.
 
+Taught in notebooks 03 to 05 and 07 (one model each).
+
 ========  ========================  ====================  ==========  ==================
 Name      Generator                 Discriminator         Image side  Holes
 ========  ========================  ====================  ==========  ==================

@@ -1,5 +1,7 @@
 """Model 3: a context encoder whose encoder is AlexNet's convolutional part (transfer learning).
 
+Taught in notebook 05 (``05_alexnet_transfer.ipynb``).
+
 Architecture:
 
 ==========  =====================================================  ==================

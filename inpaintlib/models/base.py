@@ -1,5 +1,7 @@
 """What every inpainting generator shares: input checks, erasing the hole, composing the result.
 
+Taught in notebook 03 (``03_center_block.ipynb``); notebooks 04, 05 and 07 build on it.
+
 A generator is called as ``model(image, mask)`` with
 
 * ``image``: float tensor ``(N, 3, H, W)`` (or ``(3, H, W)``) with values in ``[0, 1]``;

@@ -1,5 +1,7 @@
 """Model 1: the center context encoder (a 64x64 hole in the middle of a 128x128 image).
 
+Taught in notebook 03 (``03_center_block.ipynb``).
+
 Architecture (the course report's first model, with its decoder fixed):
 
 =========  =======================================  ==================

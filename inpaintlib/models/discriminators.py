@@ -1,5 +1,7 @@
 """The two discriminators: one score for Model 1's 64x64 patch, a patch map for Models 2 and 3.
 
+Taught in notebook 03 (``03_center_block.ipynb``, the global one) and notebook 04 (``04_random_blocks_and_regions.ipynb``, the patch one).
+
 Both return logits (no sigmoid); the adversarial loss is BCE-with-logits
 (:func:`inpaintlib.losses.adversarial_loss`).
 """

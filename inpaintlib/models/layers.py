@@ -1,5 +1,7 @@
 """Building blocks of the context encoders: the channel-wise fully connected layer.
 
+Taught in notebook 04 (``04_random_blocks_and_regions.ipynb``).
+
 Pathak et al. connect the encoder to the decoder through a *channel-wise* fully
 connected layer: every output position of a feature map sees every input position of
 the **same** map, and maps never mix. With ``m`` maps of ``n x n`` it holds ``m * n**4``

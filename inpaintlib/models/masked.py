@@ -1,5 +1,7 @@
 """Model 2: a context encoder that takes the mask as input, for holes of any shape.
 
+Taught in notebook 04 (``04_random_blocks_and_regions.ipynb``).
+
 Architecture (the course report's second model, with its channel mismatch fixed):
 
 =============  ==============================================  ==================

@@ -1,5 +1,7 @@
 """A per-layer table of output shapes and parameter counts, recorded with forward hooks.
 
+Taught in notebook 03 (``03_center_block.ipynb``); notebooks 04 and 05 print their models the same way.
+
 ``summary(model)`` runs one dry forward pass (eval mode, no gradients, batch 1) and
 records, for every layer that holds parameters or has no sub-layers, its output shape
 and its number of parameters. The result prints as a plain-text table and shows as an
