@@ -20,7 +20,17 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["Margin", "paired_margin", "margin_between"]
+__all__ = ["HIGHER_IS_BETTER", "Margin", "paired_margin", "margin_between"]
+
+#: For each metric, whether a larger value is better.
+HIGHER_IS_BETTER = {
+    "psnr_hole": True,
+    "psnr_whole": True,
+    "ssim_hole": True,
+    "ssim_whole": True,
+    "l1_hole": False,
+    "l1_whole": False,
+}
 
 
 @dataclass(frozen=True)
@@ -35,28 +45,39 @@ class Margin:
         The bootstrap interval of the mean (95 % by default).
     count : int
         Number of paired photos.
+    unit : str
+        The metric's unit: ``"dB"`` for PSNR (printed with two decimals), ``""`` for SSIM and L1 (four).
+    higher_is_better : bool
+        False for errors such as L1, where a negative margin is the better result.
     """
 
     mean: float
     low: float
     high: float
     count: int
+    unit: str = "dB"
+    higher_is_better: bool = True
 
     @property
     def verdict(self) -> str:
         """``"beats"``, ``"trails"`` or ``"is level with"``: what the interval lets one say."""
-        if self.low > 0:
+        sign = 1 if self.higher_is_better else -1
+        low, high = sorted((sign * self.low, sign * self.high))
+        if low > 0:
             return "beats"
-        if self.high < 0:
+        if high < 0:
             return "trails"
         return "is level with"
 
     def __str__(self) -> str:
-        return f"{self.mean:+.2f} dB (95% interval {self.low:+.2f} to {self.high:+.2f}, {self.count} photos)"
+        digits, unit = (2, " dB") if self.unit == "dB" else (4, f" {self.unit}" if self.unit else "")
+        return (f"{self.mean:+.{digits}f}{unit} (95% interval {self.low:+.{digits}f} to {self.high:+.{digits}f}, "
+                f"{self.count} photos)")
 
 
 def paired_margin(
-    a: Sequence[float], b: Sequence[float], resamples: int = 2000, level: float = 0.95, seed: int = 0
+    a: Sequence[float], b: Sequence[float], resamples: int = 2000, level: float = 0.95, seed: int = 0,
+    unit: str = "dB", higher_is_better: bool = True,
 ) -> Margin:
     """Return the margin of ``a`` over ``b`` (scores of the same photos, in the same order).
 
@@ -70,6 +91,8 @@ def paired_margin(
         Coverage of the interval (0.95: the 2.5th to the 97.5th percentile).
     seed : int
         Seeds the resampling, so the interval is the same every run.
+    unit, higher_is_better
+        Stored on the :class:`Margin` (how it prints, and which sign of the margin is a win).
 
     Raises
     ------
@@ -86,7 +109,7 @@ def paired_margin(
     means = differences[rng.integers(0, differences.size, size=(int(resamples), differences.size))].mean(axis=1)
     tail = 100 * (1 - level) / 2
     low, high = np.percentile(means, [tail, 100 - tail])
-    return Margin(float(differences.mean()), float(low), float(high), int(differences.size))
+    return Margin(float(differences.mean()), float(low), float(high), int(differences.size), unit, higher_is_better)
 
 
 def margin_between(
@@ -98,7 +121,8 @@ def margin_between(
     ``method``, ``mask_kind``, ``index``, ``area_bin`` and the metrics); the group is the records
     whose ``by`` column equals ``group`` (a mask kind by default, or e.g. an area bin). Scores are
     paired by photo and mask kind; photos scored by only one of the two methods, or without a
-    value of ``metric``, are left out. ``options`` go to :func:`paired_margin`.
+    value of ``metric``, are left out. ``options`` go to :func:`paired_margin`; the margin's unit
+    (dB for PSNR) and which sign wins (negative for L1, an error) follow from ``metric``.
     """
     scores: dict[str, dict] = {method_a: {}, method_b: {}}
     for row in records:
@@ -107,4 +131,6 @@ def margin_between(
     shared = sorted(set(scores[method_a]) & set(scores[method_b]))
     if not shared:
         raise ValueError(f"no photo was scored by both {method_a!r} and {method_b!r} in {by} {group!r}")
+    options = {"unit": "dB" if metric.startswith("psnr") else "", "higher_is_better": HIGHER_IS_BETTER.get(metric, True),
+               **options}
     return paired_margin([scores[method_a][key] for key in shared], [scores[method_b][key] for key in shared], **options)

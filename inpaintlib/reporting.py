@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from inpaintlib.margins import HIGHER_IS_BETTER, margin_between
 from inpaintlib.masks import KINDS
 from inpaintlib.metrics import SummaryTable
 
@@ -32,15 +33,6 @@ __all__ = [
     "runs_table",
 ]
 
-#: For each metric, whether a larger value is better.
-HIGHER_IS_BETTER = {
-    "psnr_hole": True,
-    "psnr_whole": True,
-    "ssim_hole": True,
-    "ssim_whole": True,
-    "l1_hole": False,
-    "l1_whole": False,
-}
 
 
 def mark_trained(table: SummaryTable, trained_kinds: Mapping[str, Sequence[str]]) -> SummaryTable:
@@ -255,8 +247,6 @@ def describe_comparison(
 
 def _interval(records: Sequence[Mapping], row: Mapping, metric: str, by: str) -> tuple[float, float] | None:
     """The bootstrap interval of the learned method's margin over the classical one (``None`` without shared photos)."""
-    from inpaintlib.margins import margin_between
-
     try:
         margin = margin_between(records, row["learned"], row["classical"], row["group"], metric=metric, by=by)
     except ValueError:

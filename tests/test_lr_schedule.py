@@ -58,3 +58,23 @@ def test_a_budget_sets_the_pace_of_the_cosine(tmp_path):
 def test_bad_schedule_names_are_refused():
     with pytest.raises(ValueError, match="lr_schedule"):
         TrainConfig(lr_schedule="step")
+
+
+def test_cosine_keeps_the_ratio_of_parameter_groups_and_the_clip_covers_every_group(tmp_path):
+    trainer, _ = _trainer(tmp_path, "cosine")
+    conv = trainer.generator.conv
+    trainer.optimizer_g = torch.optim.Adam([{"params": [conv.weight]}, {"params": [conv.bias], "lr": 1e-3}], lr=1e-2)
+    seen = []
+    step = trainer.train_step
+    trainer.train_step = lambda images, masks: seen.append([g["lr"] for g in trainer.optimizer_g.param_groups]) or step(images, masks)
+    clipped = []
+    original = torch.nn.utils.clip_grad_norm_
+    torch.nn.utils.clip_grad_norm_ = lambda parameters, *a, **k: clipped.append(len(list(parameters))) or torch.tensor(0.0)
+    try:
+        trainer.fit()
+    finally:
+        torch.nn.utils.clip_grad_norm_ = original
+    assert seen[0] == pytest.approx([1e-2, 1e-3])
+    assert all(second == pytest.approx(first / 10) for first, second in seen)
+    assert seen[-1][0] < seen[0][0]
+    assert clipped and set(clipped) == {2}  # the weight and the bias, both groups

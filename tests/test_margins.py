@@ -46,3 +46,14 @@ def test_sentences_say_beats_only_when_the_interval_excludes_zero():
     level = describe_comparison([row], records=records(-0.5))[0]  # per-photo gains of -0.5 and +0.5
     assert "is level with" in level and "beats" not in level
     assert "95% interval" not in describe_comparison([row])[0]  # without records: the means only
+
+
+def test_a_margin_prints_the_unit_of_its_metric_and_wins_in_its_direction():
+    records = [{"method": method, "mask_kind": "center", "index": i, "psnr_hole": psnr, "l1_hole": l1}
+               for i in range(20) for method, psnr, l1 in (("model", 20.0 + i % 3, 0.08), ("telea", 19.0 + i % 3, 0.10))]
+    psnr = margin_between(records, "model", "telea", "center")
+    assert str(psnr).startswith("+1.00 dB") and psnr.verdict == "beats"
+    l1 = margin_between(records, "model", "telea", "center", metric="l1_hole")
+    assert "dB" not in str(l1) and str(l1).startswith("-0.0200")
+    assert l1.verdict == "beats"  # a lower error is the better result
+    assert margin_between(records, "telea", "model", "center", metric="l1_hole").verdict == "trails"

@@ -139,8 +139,10 @@ class _Steps:
         factor = _COSINE_FLOOR + (1 - _COSINE_FLOOR) * 0.5 * (1 + math.cos(math.pi * min(done, 1.0)))
         for optimizer, lr in ((self.optimizer_g, self.config.lr_g), (self.optimizer_d, self.config.lr_d)):
             if optimizer is not None:
-                for group in optimizer.param_groups:
-                    group["lr"] = lr * factor
+                # Each group decays from its own starting rate (saved with the optimizer's state, so a resumed
+                # run goes on from it); the first group's is the configured one.
+                for index, group in enumerate(optimizer.param_groups):
+                    group["lr"] = group.setdefault("initial_lr", lr if index == 0 else group["lr"]) * factor
 
     def _step_masks(self, epoch: int, step: int, count: int) -> torch.Tensor:
         generator = torch.Generator().manual_seed(_mix(self.config.seed, "masks", epoch, self.dist.rank, step))
@@ -224,7 +226,8 @@ class _Steps:
         with self._autocast():
             total, parts = self._generator_loss(prediction, images, masks, fake_logits)
         total = total.float()
-        self._clip_and_step(total, self.optimizer_g, self.scaler_g, self.optimizer_g.param_groups[0]["params"])
+        parameters = [parameter for group in self.optimizer_g.param_groups for parameter in group["params"]]
+        self._clip_and_step(total, self.optimizer_g, self.scaler_g, parameters)
         if config.adversarial:
             self._set_discriminator_trainable(True)
         terms["total"] = total.detach().float()
