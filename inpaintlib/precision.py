@@ -11,7 +11,8 @@ and is an order of magnitude slower. :func:`choose_precision` therefore finds ou
 * on a CPU without bfloat16 instructions, float32 at once (nothing is timed);
 * on a CPU with them, a few training steps of the model being trained are timed in float32 and in
   bfloat16, and bfloat16 is used only when it is faster by :data:`MIN_SPEEDUP`. The measurement is
-  cached per machine and model in a JSON file, so later runs do not time again.
+  cached per machine and model in a JSON file, so later runs do not time again; one taken while other
+  processes keep the cores busy (:func:`cpu_is_busy`) is used for its run only, never cached.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "choose_precision",
     "cpu_flags",
     "cpu_has_bfloat16",
+    "cpu_is_busy",
     "cpuinfo_lines",
     "precision_cache_path",
     "time_training_steps",
@@ -139,6 +141,19 @@ def precision_cache_path() -> Path:
     return Path(root) / "precision.json"
 
 
+def cpu_is_busy(threshold: float = 0.75) -> bool:
+    """Whether the one-minute load average exceeds ``threshold`` runnable processes per core.
+
+    A training job on every core of a 2-core machine gives a load near 2 (1.0 per core); this process
+    waiting to time its steps adds nothing. ``False`` where the load average is unknown (Windows).
+    """
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return False
+    return load > threshold * (os.cpu_count() or 1)
+
+
 def _cache_key(generator: nn.Module, discriminator: nn.Module | None, image_size: int, device: torch.device) -> str:
     machine = f"{platform.processor()}|{platform.machine()}|{os.cpu_count()}|{torch.get_num_threads()}"
     networks = f"{generator!r}|{discriminator!r}|{image_size}|{device.type}|{torch.__version__}"
@@ -176,6 +191,7 @@ def choose_precision(
     cache_path: str | os.PathLike | None = None,
     timer: Callable[..., float] = time_training_steps,
     flags: set[str] | None = None,
+    busy: Callable[[], bool] | None = None,
 ) -> tuple[torch.dtype | None, dict]:
     """Return the autocast dtype for a run (``None``: plain float32) and a record of why.
 
@@ -199,6 +215,9 @@ def choose_precision(
         (replaceable in tests).
     flags : set of str, optional
         The CPU's flags (default: :func:`cpu_flags`).
+    busy : callable, optional
+        ``busy() -> bool`` before timing: whether other work loads the cores, so that a measurement
+        is not cached (default :func:`cpu_is_busy`).
 
     Returns
     -------
@@ -228,15 +247,18 @@ def choose_precision(
     cache = _read_cache(path)
     speeds = cache.get(key)
     cached = isinstance(speeds, dict) and {"float32", "bfloat16"} <= set(speeds)
+    source = "cached measurement"
     if not cached:
+        loaded = (busy or cpu_is_busy)()
         speeds = {
             "float32": float(timer(generator, discriminator, image_size, None, device)),
             "bfloat16": float(timer(generator, discriminator, image_size, torch.bfloat16, device)),
         }
-        cache[key] = speeds
-        _write_cache(path, cache)
+        source = "measured on a busy CPU, not cached" if loaded else "measured"
+        if not loaded:
+            cache[key] = speeds
+            _write_cache(path, cache)
     speedup = speeds["bfloat16"] / max(speeds["float32"], 1e-12)
-    source = "cached measurement" if cached else "measured"
     if speedup >= MIN_SPEEDUP:
         reason = f"auto: bfloat16 {speedup:.2f}x as fast as float32 on this CPU ({source})"
         return torch.bfloat16, {"dtype": "bfloat16", "reason": reason, "speeds": speeds}

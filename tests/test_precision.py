@@ -55,15 +55,27 @@ def test_auto_picks_the_faster_dtype_from_the_timings(tmp_path, float32, bfloat1
 def test_the_measurement_is_cached_and_reused(tmp_path):
     cache, calls = tmp_path / "cache.json", []
     timer = fake_timer(1.0, 3.0, calls)
-    choose_precision("auto", None, torch.device("cpu"), Tiny(), None, SIZE, cache_path=cache, timer=timer, flags=BF16_CPU)
+    quiet = lambda: False  # noqa: E731 - the machine's real load must not decide the test
+    choose_precision("auto", None, torch.device("cpu"), Tiny(), None, SIZE, cache_path=cache, timer=timer, flags=BF16_CPU,
+                     busy=quiet)
     dtype, record = choose_precision("auto", None, torch.device("cpu"), Tiny(), None, SIZE, cache_path=cache,
-                                     timer=timer, flags=BF16_CPU)
+                                     timer=timer, flags=BF16_CPU, busy=quiet)
     assert len(calls) == 2 and dtype == torch.bfloat16 and "cached" in record["reason"]
     assert list(json.loads(cache.read_text()).values()) == [{"float32": 1.0, "bfloat16": 3.0}]
     # Another model is measured anew.
     choose_precision("auto", None, torch.device("cpu"), nn.Conv2d(4, 3, 1), None, SIZE, cache_path=cache,
-                     timer=timer, flags=BF16_CPU)
+                     timer=timer, flags=BF16_CPU, busy=quiet)
     assert len(calls) == 4
+
+
+def test_a_measurement_on_a_busy_cpu_is_used_but_not_cached(tmp_path):
+    cache, calls = tmp_path / "cache.json", []
+    timer = fake_timer(1.0, 3.0, calls)
+    for _ in range(2):
+        dtype, record = choose_precision("auto", None, torch.device("cpu"), Tiny(), None, SIZE, cache_path=cache,
+                                         timer=timer, flags=BF16_CPU, busy=lambda: True)
+        assert dtype == torch.bfloat16 and "busy CPU, not cached" in record["reason"]
+    assert len(calls) == 4 and not cache.exists()
 
 
 def test_a_cpu_without_bfloat16_keeps_float32_without_timing(tmp_path):
