@@ -35,6 +35,11 @@ __all__ = [
 
 
 
+#: Fewest paired photos on which a comparison says who is ahead; with fewer, a bootstrap interval over
+#: photos means nothing (one photo gives an interval of width zero).
+MIN_PHOTOS = 5
+
+
 def mark_trained(table: SummaryTable, trained_kinds: Mapping[str, Sequence[str]]) -> SummaryTable:
     """Add a ``trained_on`` column: whether the method was trained on the row's mask kind.
 
@@ -200,6 +205,13 @@ def describe_comparison(
         )
         note = "; not trained on these holes" if untrained else ""
         interval = _interval(records, row, metric, by) if records is not None and learned and classical else None
+        if interval is not None and interval[2] < MIN_PHOTOS:
+            sentences.append(
+                f"{group}: the best learned model, {learned} ({_metric_text(metric, row['learned_value'])}{note}), and "
+                f"the best classical method, {classical} ({_metric_text(metric, row['classical_value'])}), were compared "
+                f"on {interval[2]} photo{'s' if interval[2] != 1 else ''} only: too few to say which is ahead."
+            )
+            continue
         if learned is None:
             sentences.append(
                 f"{group}: no learned model was scored here; the best classical method is {classical} "
@@ -216,7 +228,7 @@ def describe_comparison(
         classical_text = f"{classical} ({_metric_text(metric, row['classical_value'])})"
         margin = abs(row["margin"])
         if interval is not None:
-            low, high = interval
+            low, high, _ = interval
             bounds = f"95% interval {_metric_text(metric, low, difference=True)} to {_metric_text(metric, high, difference=True)}"
             if low <= 0 <= high:
                 sentences.append(
@@ -245,14 +257,18 @@ def describe_comparison(
     return sentences
 
 
-def _interval(records: Sequence[Mapping], row: Mapping, metric: str, by: str) -> tuple[float, float] | None:
-    """The bootstrap interval of the learned method's margin over the classical one (``None`` without shared photos)."""
+def _interval(records: Sequence[Mapping], row: Mapping, metric: str, by: str) -> tuple[float, float, int] | None:
+    """The bootstrap interval of the learned method's margin over the classical one, and its number of photos.
+
+    ``None`` without shared photos.
+    """
     try:
         margin = margin_between(records, row["learned"], row["classical"], row["group"], metric=metric, by=by)
     except ValueError:
         return None
     sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
-    return tuple(sorted((sign * margin.low, sign * margin.high)))
+    low, high = sorted((sign * margin.low, sign * margin.high))
+    return low, high, margin.count
 
 
 def comparison_table(comparisons: Sequence[Mapping], metric: str = "psnr_hole", label: str | None = None) -> SummaryTable:

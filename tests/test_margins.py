@@ -46,6 +46,9 @@ def test_sentences_say_beats_only_when_the_interval_excludes_zero():
     level = describe_comparison([row], records=records(-0.5))[0]  # per-photo gains of -0.5 and +0.5
     assert "is level with" in level and "beats" not in level
     assert "95% interval" not in describe_comparison([row])[0]  # without records: the means only
+    one_photo = [r for r in records(0.5) if r["index"] == 0]
+    few = describe_comparison([row], records=one_photo)[0]
+    assert "1 photo only: too few" in few and "beats" not in few
 
 
 def test_a_margin_prints_the_unit_of_its_metric_and_wins_in_its_direction():
