@@ -191,10 +191,8 @@ def describe_comparison(
     >>> describe_comparison(rows)[0]
     'center holes: the best learned model, 03_center (19.50 dB), beats the best classical method, telea (17.25 dB), by 2.25 dB of PSNR in the hole.'
     """
-    what = _METRIC_NAMES.get(metric, metric)
     sentences = []
     for row in comparisons:
-        group = _group_text(row["group"])
         learned, classical = row.get("learned"), row.get("classical")
         untrained = (
             learned is not None
@@ -203,58 +201,46 @@ def describe_comparison(
             and _is_kind(row["group"])
             and row["group"] not in trained_kinds[learned]
         )
-        note = "; not trained on these holes" if untrained else ""
         interval = _interval(records, row, metric, by) if records is not None and learned and classical else None
-        if interval is not None and interval[2] < MIN_PHOTOS:
-            sentences.append(
-                f"{group}: the best learned model, {learned} ({_metric_text(metric, row['learned_value'])}{note}), and "
-                f"the best classical method, {classical} ({_metric_text(metric, row['classical_value'])}), were compared "
-                f"on {interval[2]} photo{'s' if interval[2] != 1 else ''} only: too few to say which is ahead."
-            )
-            continue
-        if learned is None:
-            sentences.append(
-                f"{group}: no learned model was scored here; the best classical method is {classical} "
-                f"({_metric_text(metric, row['classical_value'])} {what})."
-            )
-            continue
-        if classical is None:
-            sentences.append(
-                f"{group}: only learned models were scored; the best is {learned} "
-                f"({_metric_text(metric, row['learned_value'])} {what})."
-            )
-            continue
-        learned_text = f"{learned} ({_metric_text(metric, row['learned_value'])}{note})"
-        classical_text = f"{classical} ({_metric_text(metric, row['classical_value'])})"
-        margin = abs(row["margin"])
-        if interval is not None:
-            low, high, _ = interval
-            bounds = f"95% interval {_metric_text(metric, low, difference=True)} to {_metric_text(metric, high, difference=True)}"
-            if low <= 0 <= high:
-                sentences.append(
-                    f"{group}: the best learned model, {learned_text}, is level with the best classical method, "
-                    f"{classical_text}: the margin's {bounds} of {what} includes zero."
-                )
-                continue
-            if row["winner"] == "classical":  # the interval of the classical method's lead, as the sentence reads
-                bounds = (f"95% interval {_metric_text(metric, -high, difference=True)} to "
-                          f"{_metric_text(metric, -low, difference=True)}")
-            note_interval = f" ({bounds})"
-        else:
-            note_interval = ""
-        if row["winner"] == "tie":
-            sentences.append(f"{group}: the best learned model, {learned_text}, ties the best classical method, {classical_text}.")
-        elif row["winner"] == "learned":
-            sentences.append(
-                f"{group}: the best learned model, {learned_text}, beats the best classical method, "
-                f"{classical_text}, by {_metric_text(metric, margin, difference=True)} of {what}{note_interval}."
-            )
-        else:
-            sentences.append(
-                f"{group}: the best classical method, {classical_text}, stays ahead of the best learned model, "
-                f"{learned_text}, by {_metric_text(metric, margin, difference=True)} of {what}{note_interval}."
-            )
+        sentences.append(_comparison_sentence(row, metric, "; not trained on these holes" if untrained else "", interval))
     return sentences
+
+
+def _comparison_sentence(row: Mapping, metric: str, note: str, interval: tuple[float, float, int] | None) -> str:
+    """One sentence of :func:`describe_comparison`: who is ahead in one group, and by how much."""
+    what = _METRIC_NAMES.get(metric, metric)
+    group, learned, classical = _group_text(row["group"]), row.get("learned"), row.get("classical")
+    if interval is not None and interval[2] < MIN_PHOTOS:
+        return (f"{group}: the best learned model, {learned} ({_metric_text(metric, row['learned_value'])}{note}), and "
+                f"the best classical method, {classical} ({_metric_text(metric, row['classical_value'])}), were compared "
+                f"on {interval[2]} photo{'s' if interval[2] != 1 else ''} only: too few to say which is ahead.")
+    if learned is None:
+        return (f"{group}: no learned model was scored here; the best classical method is {classical} "
+                f"({_metric_text(metric, row['classical_value'])} {what}).")
+    if classical is None:
+        return (f"{group}: only learned models were scored; the best is {learned} "
+                f"({_metric_text(metric, row['learned_value'])} {what}).")
+    learned_text = f"{learned} ({_metric_text(metric, row['learned_value'])}{note})"
+    classical_text = f"{classical} ({_metric_text(metric, row['classical_value'])})"
+    margin = abs(row["margin"])
+    note_interval = ""
+    if interval is not None:
+        low, high, _ = interval
+        bounds = f"95% interval {_metric_text(metric, low, difference=True)} to {_metric_text(metric, high, difference=True)}"
+        if low <= 0 <= high:
+            return (f"{group}: the best learned model, {learned_text}, is level with the best classical method, "
+                    f"{classical_text}: the margin's {bounds} of {what} includes zero.")
+        if row["winner"] == "classical":  # the interval of the classical method's lead, as the sentence reads
+            bounds = (f"95% interval {_metric_text(metric, -high, difference=True)} to "
+                      f"{_metric_text(metric, -low, difference=True)}")
+        note_interval = f" ({bounds})"
+    if row["winner"] == "tie":
+        return f"{group}: the best learned model, {learned_text}, ties the best classical method, {classical_text}."
+    if row["winner"] == "learned":
+        return (f"{group}: the best learned model, {learned_text}, beats the best classical method, "
+                f"{classical_text}, by {_metric_text(metric, margin, difference=True)} of {what}{note_interval}.")
+    return (f"{group}: the best classical method, {classical_text}, stays ahead of the best learned model, "
+            f"{learned_text}, by {_metric_text(metric, margin, difference=True)} of {what}{note_interval}.")
 
 
 def _interval(records: Sequence[Mapping], row: Mapping, metric: str, by: str) -> tuple[float, float, int] | None:
