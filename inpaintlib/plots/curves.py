@@ -39,13 +39,26 @@ __all__ = [
 # --------------------------------------------------------------------------- loss curves
 
 
+#: Curves with more points than this are drawn without markers.
+_MARKED_POINTS = 30
+
+
 def _curve(ax, history, term: str, split: str, *style, **options) -> bool:
-    """Draw ``history``'s ``term`` on ``split`` against the epoch; False when the run has no value."""
+    """Draw ``history``'s ``term`` on ``split`` against the epoch; False when the run has no value.
+
+    Each epoch gets a marker while there are few of them (30 or fewer); beyond that markers would hide
+    the line style that tells training (solid) from validation (dashed), so the line is drawn alone,
+    validation a little thicker.
+    """
     points = [(e, v) for e, v in zip(history.epochs, history.series(term, split)) if v is not None]
     if not points:
         return False
     xs, ys = zip(*points)
-    ax.plot(xs, ys, *style, marker="o", **options)
+    if len(points) <= _MARKED_POINTS:
+        ax.plot(xs, ys, *style, marker="o", **options)
+    else:
+        options = {key: value for key, value in options.items() if key != "markersize"}
+        ax.plot(xs, ys, *style, linewidth=1.8 if split == "val" else 1.2, **options)
     return True
 
 
