@@ -57,8 +57,8 @@ def test_description_names_the_setting_and_each_value():
 def test_unknown_notebook_and_unknown_value_say_so():
     with pytest.raises(ValueError, match="no settings for notebook '42'"):
         notebook_settings("42", True)
-    with pytest.raises(AttributeError, match="no value 'colour'"):
-        notebook_settings("08", True).colour
+    with pytest.raises(AttributeError, match="no value 'flavor'"):
+        notebook_settings("08", True).flavor
 
 
 def test_both_settings_of_each_notebook_define_the_same_names():
