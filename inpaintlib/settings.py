@@ -12,7 +12,8 @@ here, one table per notebook, so a settings cell is one call and its printout sa
     print(setting)
 
 A parameter that the setting defines, passed as ``None``, ``0``, ``0.0`` or ``""``, takes the setting's
-value; any other value overrides it. An empty string elsewhere (``data_dir = ""``) becomes ``None``. ``$INPAINTLIB_QUICK`` forces the quick setting (:func:`inpaintlib.runtime.quick_from_env`).
+value; any other value overrides it. An empty string elsewhere (``data_dir = ""``) becomes ``None``.
+``$INPAINTLIB_QUICK`` forces the quick setting (:func:`inpaintlib.runtime.quick_from_env`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from . import runtime
 __all__ = ["NOTEBOOK_SETTINGS", "NotebookSetting", "Preset", "notebook_settings"]
 
 #: What ``None`` means for a value, in the printed description.
-_NONE_MEANS = {"limit": "every photo", "eval_images": "every test photo", "max_minutes": "no budget",
-               "transfer_minutes": "no budget", "joint_minutes": "no budget", "train_views": "every view", "data_dir": "found automatically"}
+_NONE_MEANS = {"limit": "every photo", "eval_images": "every test photo", "train_views": "every view",
+               "max_minutes": "no budget", "transfer_minutes": "no budget", "joint_minutes": "no budget",
+               "data_dir": "found automatically"}
 _HIDDEN = {"quick", "data_dir", "device", "seed"}
 
 
@@ -74,7 +76,8 @@ NOTEBOOK_SETTINGS: Mapping[str, Preset] = MappingProxyType({
 
 
 def _unset(value) -> bool:
-    return value is None or (not isinstance(value, bool) and value in (0, "")) or (isinstance(value, list) and not value)
+    """``None``, ``0``, ``0.0``, ``""`` or ``[]``: "the setting's value" (``False`` is a value)."""
+    return value is None or (not isinstance(value, bool) and value in (0, "")) or value == []
 
 
 def _shown(name: str, value) -> str:
