@@ -1,6 +1,6 @@
 """The quick and the full setting of each notebook, resolved in one call.
 
-Taught in notebook 03 (``03_center_block.ipynb``); the settings cells of notebooks 03, 04, 05, 06 and 08
+Taught in notebook 03 (``03_center_block.ipynb``); the settings cells of notebooks 03 to 08
 call :func:`notebook_settings`.
 
 Every training notebook runs in two settings: **quick** (a couple of CPU minutes, what the checks use)
@@ -29,9 +29,9 @@ from . import runtime
 __all__ = ["NOTEBOOK_SETTINGS", "NotebookSetting", "Preset", "notebook_settings"]
 
 #: What ``None`` means for a value, in the printed description.
-_NONE_MEANS = {"limit": "every photo", "eval_images": "every test photo", "train_views": "every view",
-               "max_minutes": "no budget", "transfer_minutes": "no budget", "joint_minutes": "no budget",
-               "data_dir": "found automatically"}
+_NONE_MEANS = {"limit": "every image", "eval_images": "every test photo", "train_views": "every view",
+               "num_threads": "PyTorch's default", "max_minutes": "no budget", "transfer_minutes": "no budget",
+               "joint_minutes": "no budget", "minutes": "no budget", "data_dir": "found automatically"}
 _HIDDEN = {"quick", "data_dir", "device", "seed"}
 
 
@@ -62,15 +62,19 @@ NOTEBOOK_SETTINGS: Mapping[str, Preset] = MappingProxyType({
     "03": Preset(quick=dict(limit=160, batch_size=16, max_minutes=1.2, eval_images=32),
                  full=dict(limit=None, batch_size=32, max_minutes=15.0, eval_images=None)),
     "04": Preset(quick=dict(epochs=3, batch_size=8, limit=64, val_fraction=0.25, max_minutes=2.0, eval_images=16),
-                 full=dict(epochs=50, batch_size=16, limit=None, val_fraction=0.15, max_minutes=20.0, eval_images=None),
+                 full=dict(epochs=50, batch_size=16, limit=None, val_fraction=0.15, max_minutes=26.0, eval_images=None),
                  fixed=dict(image_size=224, mask_kinds=_MASKED_KINDS)),
     "05": Preset(quick=dict(epochs=3, batch_size=8, limit=64, val_fraction=0.25, max_minutes=0.5, joint_minutes=0.5,
                             transfer_minutes=0.5, eval_images=16),
-                 full=dict(epochs=50, batch_size=16, limit=None, val_fraction=0.15, max_minutes=6.0, joint_minutes=14.0,
+                 full=dict(epochs=50, batch_size=16, limit=None, val_fraction=0.15, max_minutes=8.0, joint_minutes=20.0,
                            transfer_minutes=3.0, eval_images=None),
                  fixed=dict(image_size=224, mask_kinds=_MASKED_KINDS), lists=("variants",)),
     "06": Preset(quick=dict(limit=121, train_views=48, epochs=2, batch_size=8, num_threads=1, max_minutes=None),
                  full=dict(limit=None, train_views=None, epochs=20, batch_size=20, num_threads=None, max_minutes=3.0)),
+    "07": Preset(quick=dict(minutes=5.0, epochs=8, variant_minutes=0.5, limit=160, eval_images=24, batch_size=8),
+                 full=dict(minutes=15.0, epochs=10_000, variant_minutes=5.0, limit=None, eval_images=None,
+                           batch_size=20),
+                 fixed=dict(image_size=128, mask_kinds=["center", "blocks", "free_form"])),
     "08": Preset(quick=dict(limit=12), full=dict(limit=None), lists=("mask_kinds",)),
 })
 

@@ -17,8 +17,10 @@ def no_quick_override(monkeypatch):
 def test_unset_parameters_take_the_setting_of_the_switch():
     full = notebook_settings("04", False, epochs=0, batch_size=0, limit=0, max_minutes=0.0, eval_images=0)
     quick = notebook_settings("04", True, epochs=0, batch_size=0, limit=0, max_minutes=0.0, eval_images=0)
-    assert (full.epochs, full.batch_size, full.limit, full.max_minutes) == (50, 16, None, 20.0)
-    assert (quick.epochs, quick.batch_size, quick.limit, quick.val_fraction) == (3, 8, 64, 0.25)
+    table = NOTEBOOK_SETTINGS["04"]
+    for setting, chosen in ((full, table.full), (quick, table.quick)):
+        assert {name: setting.values[name] for name in chosen} == dict(chosen)
+    assert full.limit is None and quick.limit == 64 and full.max_minutes > quick.max_minutes
     assert full.quick is False and quick.quick is True
 
 
@@ -51,7 +53,7 @@ def test_lists_devices_and_fixed_values_are_resolved():
 def test_description_names_the_setting_and_each_value():
     text = str(notebook_settings("04", False, epochs=0, limit=0, device="cpu", seed=0))
     assert text.startswith("setting: full (quick=False)")
-    assert "epochs=50" in text and "limit=None (every photo)" in text and "device cpu" in text
+    assert "epochs=50" in text and "limit=None (every image)" in text and "device cpu" in text
 
 
 def test_unknown_notebook_and_unknown_value_say_so():
