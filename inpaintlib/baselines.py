@@ -17,6 +17,9 @@ input, bit for bit, and the method's fill inside the hole, clamped to ``[0, 1]``
   known, so hole pixels on the image edge would otherwise leak into the fill.
 * :class:`BiharmonicInpainter` wraps scikit-image's
   :func:`skimage.restoration.inpaint_biharmonic` (float64, no quantization).
+* :class:`HarmonicInpainter` solves Laplace's equation in the hole coarse to fine
+  (:func:`~inpaintlib.models.base.harmonic_fill`; batched torch, no quantization): the
+  fill Model 4 corrects in notebook 07.
 * :class:`MeanColorInpainter` fills the hole with the mean color of the known
   pixels: a floor every other method should beat.
 * :class:`ModelInpainter` wraps a generator ``model(image, mask) -> prediction``
@@ -34,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from inpaintlib.models.base import known_mean_color
+from inpaintlib.models.base import harmonic_fill, known_mean_color
 from inpaintlib.runtime import resolve_device
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "TeleaInpainter",
     "NavierStokesInpainter",
     "BiharmonicInpainter",
+    "HarmonicInpainter",
     "MeanColorInpainter",
     "ModelInpainter",
     "as_inpainter",
@@ -208,6 +212,30 @@ class BiharmonicInpainter(_PerImageInpainter):
         if mask.all():
             return np.full_like(image, 0.5)
         return inpaint_biharmonic(image, mask, split_into_regions=self.split_into_regions, channel_axis=-1)
+
+
+class HarmonicInpainter(Inpainter):
+    """The harmonic (membrane) fill: every hole pixel the mean of its four neighbors, solved coarse to fine.
+
+    Parameters
+    ----------
+    sweeps : int
+        Jacobi sweeps per pyramid level (see :func:`~inpaintlib.models.base.harmonic_fill`).
+    name : str, optional
+        Name in tables (default ``"harmonic"``).
+    """
+
+    name = "harmonic"
+
+    def __init__(self, sweeps: int = 100, name: str | None = None):
+        if int(sweeps) < 1:
+            raise ValueError(f"sweeps must be a positive integer, got {sweeps!r}")
+        self.sweeps = int(sweeps)
+        if name is not None:
+            self.name = name
+
+    def fill(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        return harmonic_fill(images, masks, self.sweeps)
 
 
 class MeanColorInpainter(Inpainter):

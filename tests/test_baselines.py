@@ -7,6 +7,7 @@ from torch import nn
 from inpaintlib import baselines, metrics
 from inpaintlib.baselines import (
     BiharmonicInpainter,
+    HarmonicInpainter,
     Inpainter,
     MeanColorInpainter,
     ModelInpainter,
@@ -17,7 +18,9 @@ from inpaintlib.baselines import (
 )
 
 
-ALL_BASELINES = [TeleaInpainter(), NavierStokesInpainter(radius=5), BiharmonicInpainter(), MeanColorInpainter()]
+ALL_BASELINES = [
+    TeleaInpainter(), NavierStokesInpainter(radius=5), BiharmonicInpainter(), HarmonicInpainter(), MeanColorInpainter()
+]
 
 
 def _photo_like(n=2, size=32, seed=0):
@@ -98,6 +101,26 @@ def test_biharmonic_beats_mean_color_on_a_smooth_gradient():
     telea = metrics.psnr(TeleaInpainter()(images, masks), images, masks).item()
     assert biharmonic > mean_color + 10
     assert telea > mean_color
+
+
+def test_harmonic_fill_reproduces_a_linear_ramp_and_stays_within_its_border():
+    ramp = torch.linspace(0.1, 0.9, 64)
+    images = torch.stack([ramp[None].expand(64, 64), ramp[:, None].expand(64, 64), (ramp[None] + ramp[:, None]) / 2])[None]
+    masks = torch.zeros(1, 1, 64, 64)
+    masks[:, :, 16:48, 20:44] = 1
+    filled = HarmonicInpainter()(images, masks)
+    assert (filled - images).abs().max() < 0.01  # a linear function is harmonic: the fill finds it again
+    noisy = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    filled = HarmonicInpainter()(noisy, masks)
+    hole = masks.expand_as(noisy).bool()
+    assert filled[hole].min() >= noisy[~hole].min() and filled[hole].max() <= noisy[~hole].max()
+
+
+def test_harmonic_fill_of_a_fully_missing_image_is_gray_and_sweeps_must_be_positive():
+    filled = HarmonicInpainter()(torch.rand(1, 3, 16, 16), torch.ones(1, 1, 16, 16))
+    assert torch.allclose(filled, torch.full_like(filled, 0.5))
+    with pytest.raises(ValueError, match="sweeps"):
+        HarmonicInpainter(sweeps=0)
 
 
 def test_mean_color_fills_with_the_context_mean():

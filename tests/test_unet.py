@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from inpaintlib.baselines import TeleaInpainter
+from inpaintlib.baselines import HarmonicInpainter, TeleaInpainter
 from inpaintlib.cli import main
 from inpaintlib.masks import MaskSampler
 from inpaintlib.models import UNetInpainter, build_model, center_hole_mask, compose, model_spec, training_config
@@ -69,12 +69,16 @@ def test_a_hole_pixel_depends_on_the_context_and_on_no_erased_pixel(skips):
     assert far.sum() > 0, "the middle should see beyond the hole's edge"
 
 
-def test_the_residual_variant_starts_exactly_at_teleas_fill():
-    model = UNetInpainter(image_size=64, width=4, base_fill="telea")
+@pytest.mark.parametrize("base_fill, classical", [("telea", TeleaInpainter), ("harmonic", HarmonicInpainter)])
+def test_the_residual_variant_starts_exactly_at_its_classical_fill(base_fill, classical):
+    model = UNetInpainter(image_size=64, width=4, base_fill=base_fill)
     images = torch.rand(2, 3, 64, 64)
     masks = MaskSampler(64, ["free_form", "center"], seed=2).sample(2)
-    expected = TeleaInpainter()(images, masks.bool())
+    expected = classical()(images, masks.bool())
     assert torch.equal(compose(images, model(images, masks), masks), expected)
+    changed = images.clone()
+    changed[masks.expand_as(images).bool()] = 1.0  # what lies under the hole never matters
+    assert torch.equal(model(changed, masks), model(images, masks))
     # ... and it can learn: the zero-initialized head still gets gradients.
     model(images, masks).mean().backward()
     assert model.head.weight.grad.abs().sum() > 0
@@ -139,7 +143,7 @@ def test_checkpoint_rebuilds_the_variant_it_was_trained_as(tmp_path):
     from inpaintlib.train import Trainer
 
     images = [torch.rand(3, 32, 32, generator=torch.Generator().manual_seed(i)) for i in range(4)]
-    for base_fill in ("erase", "telea"):
+    for base_fill in ("erase", "telea", "harmonic"):
         model = UNetInpainter(image_size=32, width=4, base_fill=base_fill)
         config = training_config("unet", epochs=1, batch_size=2, amp=False)
         trainer = Trainer(model, None, images[:3], images[3:], config, out_dir=tmp_path / base_fill, model_name="unet",

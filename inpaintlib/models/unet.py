@@ -12,8 +12,9 @@ sees the whole hole through dilated convolutions (Iizuka et al., 2017).
 ===========  =================================================  ====================
 Part         Layer                                              Output (128 input)
 ===========  =================================================  ====================
-input        normalized RGB with the hole set to 0 (or the      4 x 128 x 128
-             classical fill, ``base_fill="telea"``) + the mask
+input        normalized RGB with the hole set to 0 (or a        4 x 128 x 128
+             classical fill, ``base_fill="telea"`` or
+             ``"harmonic"``) + the mask
 encoder 0    conv 3x3 4→w                                       w x 128 x 128
 encoder 1-4  conv 3x3 stride 2, conv 3x3 (w, 2w, 4w, 8w, 8w)    8w x 8 x 8
 middle       three 3x3 convs dilated 2, 4, 8 (residual)         8w x 8 x 8
@@ -38,14 +39,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from inpaintlib.models.base import InpaintingModel, imagenet_normalize, telea_fill
+from inpaintlib.models.base import InpaintingModel, harmonic_fill, imagenet_normalize, telea_fill
 
 __all__ = ["GatedConv2d", "UNetInpainter", "BASE_FILLS", "STRIDE"]
 
 #: The total stride of the encoder: image sides must be a multiple of it.
 STRIDE = 16
 #: Valid ``base_fill`` values: what the network sees in the hole.
-BASE_FILLS = ("erase", "telea")
+BASE_FILLS = ("erase", "telea", "harmonic")
 
 
 class GatedConv2d(nn.Module):
@@ -97,9 +98,10 @@ class UNetInpainter(InpaintingModel):
     skips : bool
         ``False`` removes the skip connections: the same encoder and decoder, joined only through
         the 8x8 middle, as the context encoders are (notebook 07 compares both).
-    base_fill : {"erase", "telea"}
+    base_fill : {"erase", "telea", "harmonic"}
         What the network sees in the hole: ``"erase"`` sets it to the ImageNet mean color, as the
-        other models do; ``"telea"`` gives it OpenCV's Telea fill, and the network predicts a
+        other models do; ``"telea"`` gives it OpenCV's Telea fill and ``"harmonic"`` the harmonic
+        fill (:func:`~inpaintlib.models.base.harmonic_fill`), and the network predicts a
         correction to that fill whose last layer starts at zero, so an untrained model returns
         exactly the classical fill. The sum is clamped to ``[0, 1]`` with the gradient passed
         straight through, so a correction that overshoots can still be pulled back.
@@ -137,13 +139,13 @@ class UNetInpainter(InpaintingModel):
             for i in reversed(range(4))
         )
         self.head = nn.Conv2d(channels[0], 3, 1)
-        if base_fill == "telea":
+        if base_fill != "erase":
             nn.init.zeros_(self.head.weight)
             nn.init.zeros_(self.head.bias)
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        if self.base_fill == "telea":
-            base = telea_fill(image, mask)
+        if self.base_fill != "erase":
+            base = telea_fill(image, mask) if self.base_fill == "telea" else harmonic_fill(image, mask)
             inputs = torch.cat([imagenet_normalize(base), mask], dim=1)
         else:
             base = None
