@@ -9,8 +9,9 @@ Run from the repository root (it trains like ``train --model unet --size 128 --m
 Variants:
 
 * ``perimage``: the reconstruction loss is each image's mean error inside its own hole, then averaged over
-  the batch. :func:`inpaintlib.losses.reconstruction_loss` divides the batch's summed error by the batch's
-  hole pixels, so a center square (a quarter of the image) outweighs a thin stroke several times over.
+  the batch (``TrainConfig(rec_per_image=True)``, ``train --per-image-loss``). The recipe divides the
+  batch's summed error by the batch's hole pixels, so a center square (a quarter of the image) outweighs
+  a thin stroke several times over.
 * ``ffweight``: free-form strokes drawn twice as often as blocks or center squares.
 * ``both``: the two together.
 
@@ -23,23 +24,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import inpaintlib.losses as losses
 from inpaintlib.data import load_dataset
 from inpaintlib.models import build_model, training_config
 from inpaintlib.train import Trainer
-
-_BATCH_MEAN = losses.reconstruction_loss
-
-
-def per_image_reconstruction_loss(prediction, target, mask=None, region="hole", overlap=4, overlap_weight=10.0, norm="l2"):
-    """:func:`inpaintlib.losses.reconstruction_loss` with each image's hole weighted alike."""
-    if region == "image" or mask is None or mask.dim() != 4:
-        return _BATCH_MEAN(prediction, target, mask, region, overlap, overlap_weight, norm)
-    difference = prediction - target
-    errors = {"l2": difference.pow(2), "l1": difference.abs()}.get(norm, difference.pow(2) + difference.abs())
-    weights = losses.reconstruction_weights(mask, region, overlap, overlap_weight)
-    counts = (mask.sum(dim=(1, 2, 3)) * prediction.shape[1]).clamp_min(1.0)
-    return ((errors * weights).sum(dim=(1, 2, 3)) / counts).mean()
 
 
 def main() -> None:
@@ -54,11 +41,11 @@ def main() -> None:
     kinds = ["blocks", "free_form", "center"]
     if args.variant in ("ffweight", "both"):
         kinds = {"blocks": 1.0, "free_form": 2.0, "center": 1.0}
-    if args.variant in ("perimage", "both"):
-        losses.reconstruction_loss = per_image_reconstruction_loss
     split = load_dataset(args.data, domain="photo", size=128, seed=0)
-    config = training_config("unet", mask_kinds=kinds, seed=0, epochs=10_000, amp="auto")
-    trainer = Trainer(build_model("unet", base_fill=args.base_fill), None, split.train, split.val, config, out_dir=args.out, model_name="unet",
+    per_image = args.variant in ("perimage", "both")
+    config = training_config("unet", mask_kinds=kinds, seed=0, epochs=10_000, amp="auto", rec_per_image=per_image)
+    model = build_model("unet", base_fill=args.base_fill)
+    trainer = Trainer(model, None, split.train, split.val, config, out_dir=args.out, model_name="unet",
                       model_options={"base_fill": args.base_fill}, progress=False)
     try:
         history = trainer.fit(max_minutes=args.max_minutes)

@@ -106,6 +106,7 @@ def reconstruction_loss(
     overlap: int = 4,
     overlap_weight: float = 10.0,
     norm: str = "l2",
+    per_image: bool = False,
 ) -> torch.Tensor:
     """Mean squared (or absolute) error between ``prediction`` and ``target``, over the hole by default.
 
@@ -125,6 +126,11 @@ def reconstruction_loss(
         Weight of the border pixels for ``region="overlap"``.
     norm : {"l2", "l1", "l1+l2"}
         The per-value error: squared (default), absolute, or the sum of both.
+    per_image : bool
+        For ``"hole"`` and ``"overlap"``: average each image's error over its own hole, then
+        average the images, so a thin stroke counts as much as a large square. The default
+        divides the batch's summed error by the batch's hole values, where an image weighs as
+        much as its hole is large (notebook 07 and ``BENCHMARKS.md`` compare both).
 
     Returns
     -------
@@ -156,6 +162,9 @@ def reconstruction_loss(
         raise ValueError(f"region={region!r} needs the mask (1 = missing pixel); got mask=None")
     hole = check_mask(mask, wanted)
     weights = reconstruction_weights(hole, region, overlap, overlap_weight)
+    if per_image:
+        counts = hole.sum(dim=(1, 2, 3)) * predicted.shape[1]
+        return ((errors * weights).sum(dim=(1, 2, 3)) / counts.clamp_min(1.0)).mean()
     count = hole.sum() * predicted.shape[1]
     return (errors * weights).sum() / count.clamp_min(1.0)
 
@@ -226,8 +235,9 @@ class JointLoss(nn.Module):
         report use 0.999 and 0.001; the report adds 0.01 style on the Monet paintings. Set
         ``adv_weight=0`` for an L2-only model (Pathak et al. found adversarial training unstable
         with an AlexNet encoder).
-    region, overlap, overlap_weight, norm
-        Passed to :func:`reconstruction_loss` (default: squared error over the hole only).
+    region, overlap, overlap_weight, norm, per_image
+        Passed to :func:`reconstruction_loss` (default: squared error over the hole only, every
+        hole pixel of the batch weighted alike).
     style_features : StyleFeatures, optional
         The extractor for the style term; built (ImageNet AlexNet when cached, else random
         with a warning) only when ``style_weight > 0`` and none is given.
@@ -254,6 +264,7 @@ class JointLoss(nn.Module):
         style_features: StyleFeatures | None = None,
         norm: str = "l2",
         style_weights="DEFAULT",
+        per_image: bool = False,
     ) -> None:
         super().__init__()
         for name, value in (("rec_weight", rec_weight), ("adv_weight", adv_weight), ("style_weight", style_weight)):
@@ -268,6 +279,7 @@ class JointLoss(nn.Module):
             raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
         self.region = region
         self.norm = norm
+        self.per_image = bool(per_image)
         self.overlap = int(overlap)
         self.overlap_weight = float(overlap_weight)
         if style_features is None and self.style_weight > 0:
@@ -294,7 +306,9 @@ class JointLoss(nn.Module):
         fake_logits : torch.Tensor, optional
             Discriminator logits on the inpainted images; required when ``adv_weight > 0``.
         """
-        rec = reconstruction_loss(prediction, target, mask, self.region, self.overlap, self.overlap_weight, self.norm)
+        rec = reconstruction_loss(
+            prediction, target, mask, self.region, self.overlap, self.overlap_weight, self.norm, self.per_image
+        )
         zero = rec.new_zeros(())
         if self.adv_weight > 0:
             if fake_logits is None:

@@ -189,3 +189,13 @@ def test_model_1_from_the_command_line_uses_its_registered_recipe():
     # Models 2 and 3 keep the report's recipe as written.
     report = training_config("masked", **config_overrides(build_parser().parse_args(["train", "--model", "masked"])))
     assert (report.lr_g, report.lr_schedule, report.rec_norm) == (6e-4, "constant", "l2")
+
+
+def test_per_image_loss_flag_reaches_the_training_config():
+    from inpaintlib.cli import build_parser
+    from inpaintlib.commands.train import config_overrides
+    from inpaintlib.models import training_config
+
+    parse = build_parser().parse_args
+    assert not training_config("unet", **config_overrides(parse(["train", "--model", "unet"]))).rec_per_image
+    assert training_config("unet", **config_overrides(parse(["train", "--model", "unet", "--per-image-loss"]))).rec_per_image

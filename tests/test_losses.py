@@ -58,6 +58,25 @@ def test_hole_loss_ignores_context_pixels_and_is_the_mse_inside_the_hole():
     assert reconstruction_loss(changed, target, mask) != loss
 
 
+def test_per_image_loss_weighs_each_hole_alike():
+    target = images()
+    prediction = target.clone()
+    mask = torch.zeros(2, 1, 16, 16)
+    mask[0, :, 2:14, 2:14] = 1  # a large square: 144 pixels
+    mask[1, :, 8, 2:14] = 1  # a thin stroke: 12 pixels
+    prediction[0] += 0.1 * mask[0]
+    prediction[1] += 0.3 * mask[1]
+    per_image = reconstruction_loss(prediction, target, mask, per_image=True)
+    torch.testing.assert_close(per_image, torch.tensor((0.1**2 + 0.3**2) / 2))
+    pooled = reconstruction_loss(prediction, target, mask)
+    torch.testing.assert_close(pooled, torch.tensor((144 * 0.1**2 + 12 * 0.3**2) / 156))
+    same_holes = center_hole_mask(16, batch=2)  # equal holes: both averages agree
+    torch.testing.assert_close(reconstruction_loss(images(seed=1), target, same_holes, per_image=True),
+                               reconstruction_loss(images(seed=1), target, same_holes))
+    joint = JointLoss(rec_weight=1.0, adv_weight=0.0, per_image=True)
+    torch.testing.assert_close(joint(prediction, target, mask).rec, per_image)
+
+
 def test_image_loss_is_plain_mse_and_needs_no_mask():
     target, prediction = images(), images(seed=1)
     expected = ((prediction - target) ** 2).mean()

@@ -630,3 +630,12 @@ def test_trainer_gives_random_crops_a_new_epoch_each_pass(tmp_path):
     for epoch in (0, 1, 2):
         list(trainer.train_loader(epoch))
     assert recorder.epochs == [0, 1, 2]
+
+
+def test_rec_per_image_sets_the_trainers_loss_and_must_be_a_bool():
+    from inpaintlib.train.steps import _default_loss
+
+    assert _default_loss(TrainConfig(rec_per_image=True)).per_image
+    assert not _default_loss(TrainConfig()).per_image
+    with pytest.raises(ValueError, match="rec_per_image"):
+        TrainConfig(rec_per_image="yes")

@@ -120,6 +120,11 @@ def _add_loss_arguments(parser: argparse.ArgumentParser) -> None:
         "--loss", dest="rec_norm", default=None, choices=("l2", "l1", "l1+l2"),
         help="reconstruction error (default: l2 for masked and alexnet, l1+l2 for center and unet)",
     )
+    parser.add_argument(
+        "--per-image-loss", dest="rec_per_image", action=argparse.BooleanOptionalAction, default=None,
+        help="average the reconstruction error over each image's own hole first, so thin strokes weigh as much "
+        "as large squares (default: no, every hole pixel of the batch alike)",
+    )
     parser.add_argument("--style-weight", type=float, default=None, help="weight of the Gram style loss (report: 0.01 on Monet)")
     parser.add_argument(
         "--region", default=None, choices=("hole", "overlap", "image"),
@@ -216,6 +221,7 @@ def config_overrides(args: argparse.Namespace) -> dict:
         "lr_schedule": args.lr_schedule,
         "adversarial": args.adversarial,
         "rec_norm": args.rec_norm,
+        "rec_per_image": args.rec_per_image,
         "style_weight": args.style_weight,
         "region": args.region,
         "min_delta": args.min_delta,

@@ -56,6 +56,9 @@ class TrainConfig:
         report's choice); see :func:`inpaintlib.losses.reconstruction_loss`.
     rec_norm : str
         The reconstruction error: ``"l2"`` (squared, the report's MSE), ``"l1"`` or ``"l1+l2"``.
+    rec_per_image : bool
+        Average the reconstruction error over each image's own hole first, so thin strokes weigh
+        as much as large squares (default ``False``: every hole pixel of the batch alike).
     grad_clip : float or None
         Clip each network's gradient norm to this value (``None`` turns clipping off). The
         default 10 only cuts rare blow-ups; normal steps of these losses are far smaller.
@@ -122,6 +125,7 @@ class TrainConfig:
     adversarial: bool = True
     region: str = "hole"
     rec_norm: str = "l2"
+    rec_per_image: bool = False
     grad_clip: float | None = 10.0
     mask_kinds: str | list | dict | None = None
     mask_options: dict = field(default_factory=dict)
@@ -175,6 +179,8 @@ class TrainConfig:
 
         if self.rec_norm not in NORMS:
             raise ValueError(f"rec_norm must be one of {', '.join(NORMS)}, got {self.rec_norm!r}")
+        if not isinstance(self.rec_per_image, bool):
+            raise ValueError(f"rec_per_image must be True or False, got {self.rec_per_image!r}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.monitor not in ("rec", "total"):

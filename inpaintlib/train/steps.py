@@ -55,6 +55,7 @@ def _default_loss(config: TrainConfig) -> nn.Module:
         style_weight=config.style_weight,
         region=config.region,
         norm=config.rec_norm,
+        per_image=config.rec_per_image,
     )
 
 
