@@ -45,8 +45,7 @@ def main() -> None:
     per_image = args.variant in ("perimage", "both")
     config = training_config("unet", mask_kinds=kinds, seed=0, epochs=10_000, amp="auto", rec_per_image=per_image)
     model = build_model("unet", base_fill=args.base_fill)
-    trainer = Trainer(model, None, split.train, split.val, config, out_dir=args.out, model_name="unet",
-                      model_options={"base_fill": args.base_fill}, progress=False)
+    trainer = Trainer(model, None, split.train, split.val, config, out_dir=args.out, model_name="unet", progress=False)
     try:
         history = trainer.fit(max_minutes=args.max_minutes)
     finally:

@@ -29,8 +29,9 @@ __all__ = [
     "check_image",
     "check_mask",
     "imagenet_normalize",
-    "harmonic_fill",
     "imagenet_denormalize",
+    "harmonic_fill",
+    "start_fill_image",
 ]
 
 
@@ -215,6 +216,22 @@ def _harmonic_level(image: torch.Tensor, hole: torch.Tensor, sweeps: int) -> tor
     return filled
 
 
+def start_fill_image(base_fill: str, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Return ``image`` with its hole filled as ``base_fill`` says: ``"mean"``, ``"telea"`` or ``"harmonic"``.
+
+    The one place that maps a ``base_fill`` name to its fill, for every model that corrects a
+    classical start (:meth:`InpaintingModel.network_input` and Model 4); each model checks which
+    names it accepts.
+    """
+    if base_fill == "telea":
+        return telea_fill(image, mask)
+    if base_fill == "harmonic":
+        return harmonic_fill(image, mask)
+    if base_fill == "mean":
+        return image * (1 - mask) + known_mean_color(image, mask) * mask
+    raise ValueError(f"base_fill must be 'mean', 'telea' or 'harmonic' to fill the hole, got {base_fill!r}")
+
+
 def center_hole_mask(size: int, hole: int | None = None, batch: int = 1, device=None) -> torch.Tensor:
     """Return a ``(batch, 1, size, size)`` float mask with a centered square hole (``size // 2`` by default)."""
     hole = size // 2 if hole is None else int(hole)
@@ -304,10 +321,7 @@ class InpaintingModel(nn.Module):
         """Return the normalized image the encoder sees and the filled image it corrects (``None`` for ``"erase"``)."""
         if self.base_fill == "erase":
             return self.erase(image, mask), None
-        if self.base_fill == "telea":
-            base = telea_fill(image, mask)
-        else:
-            base = image * (1 - mask) + known_mean_color(image, mask) * mask
+        base = start_fill_image(self.base_fill, image, mask)
         return imagenet_normalize(base), base
 
     def decode(self, decoder: nn.Sequential, code: torch.Tensor, base: torch.Tensor | None) -> torch.Tensor:

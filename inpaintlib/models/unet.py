@@ -39,7 +39,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from inpaintlib.models.base import InpaintingModel, harmonic_fill, imagenet_normalize, telea_fill
+from inpaintlib.models.base import InpaintingModel, imagenet_normalize, start_fill_image
 
 __all__ = ["GatedConv2d", "UNetInpainter", "BASE_FILLS", "STRIDE"]
 
@@ -145,7 +145,7 @@ class UNetInpainter(InpaintingModel):
 
     def generate(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.base_fill != "erase":
-            base = telea_fill(image, mask) if self.base_fill == "telea" else harmonic_fill(image, mask)
+            base = start_fill_image(self.base_fill, image, mask)
             inputs = torch.cat([imagenet_normalize(base), mask], dim=1)
         else:
             base = None
