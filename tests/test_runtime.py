@@ -129,3 +129,10 @@ def test_trainer_reuses_memory_on_the_cpu_only_when_asked(tmp_path):
         runtime.reuse_freed_memory(False)  # the setting is process-wide: give the other tests the defaults back
     assert not trainers[False].reusing_memory
     assert trainers[True].reusing_memory == (runtime._glibc() is not None)
+
+
+def test_only_model_4s_recipe_keeps_freed_memory():
+    from inpaintlib.models import MODEL_NAMES, training_config
+
+    assert {name: training_config(name).reuse_memory for name in MODEL_NAMES} == {
+        "center": False, "masked": False, "alexnet": False, "unet": True}

@@ -113,10 +113,12 @@ MODEL_SPECS: dict[str, ModelSpec] = {
         # A correction to Telea's fill (the sum starts exactly at Telea's score), L1 + L2 in the hole,
         # no discriminator, Adam 3e-4 with the usual betas and a cosine decay, gradients clipped at 1:
         # the recipe with the best PSNR per CPU minute (notebook 07 compares the variants; at 1e-3
-        # the correction overshoots and training diverges).
+        # the correction overshoots and training diverges). On a CPU the memory each step frees is
+        # kept for the next one: a 128 px step at batch 20 runs about 1.3x faster for 0.25 GB more
+        # (BENCHMARKS.md, "Model 4 on an AVX2-only CPU").
         recipe={
             "adversarial": False, "rec_weight": 1.0, "rec_norm": "l1+l2", "lr_g": 3e-4, "betas_g": (0.9, 0.999),
-            "lr_schedule": "cosine", "grad_clip": 1.0,
+            "lr_schedule": "cosine", "grad_clip": 1.0, "reuse_memory": True,
         },
         options={"base_fill": "telea"},
     ),
@@ -146,8 +148,8 @@ def build_model(name: str, **options) -> InpaintingModel:
     """Return a new generator: ``"center"`` (Model 1), ``"masked"`` (2), ``"alexnet"`` (3) or ``"unet"`` (4).
 
     ``options`` go to the model's constructor (e.g. ``weights=None, freeze_encoder=True`` for
-    ``"alexnet"``), after the recipe's own (:attr:`ModelSpec.options`: ``base_fill="telea"`` for
-    ``"unet"``; pass ``base_fill="erase"`` for the plain U-Net).
+    ``"alexnet"``), after the recipe's own (:attr:`ModelSpec.options`: ``base_fill="telea"``;
+    pass ``base_fill="erase"`` for the plain networks).
     """
     spec = model_spec(name)
     return spec.generator(**{**spec.options, **options})
