@@ -114,8 +114,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
         # no discriminator, Adam 3e-4 with the usual betas and a cosine decay, gradients clipped at 1:
         # the recipe with the best PSNR per CPU minute (notebook 07 compares the variants; at 1e-3
         # the correction overshoots and training diverges). On a CPU the memory each step frees is
-        # kept for the next one: a 128 px step at batch 20 runs about 1.3x faster for 0.25 GB more
-        # (BENCHMARKS.md, "Model 4 on an AVX2-only CPU").
+        # kept for the next one: a 128 px step at batch 20 runs 1.04-1.32x faster for about 0.27 GB
+        # more (BENCHMARKS.md, "Model 4 on an AVX2-only CPU").
         recipe={
             "adversarial": False, "rec_weight": 1.0, "rec_norm": "l1+l2", "lr_g": 3e-4, "betas_g": (0.9, 0.999),
             "lr_schedule": "cosine", "grad_clip": 1.0, "reuse_memory": True,
